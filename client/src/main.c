@@ -1,8 +1,74 @@
-/* looking-glass-client entry point (placeholder until the options module lands). */
+/* looking-glass-client entry point. For now: options only (defaults, INI files, command line).
+ *
+ * Environment: HOME and XDG_CONFIG_HOME locate the user INI files; LG_SYSCONFDIR replaces
+ * /etc for the system one (tests point all three at temp dirs). */
+#include "client_options.h"
+
 #include "lg/log.h"
+#include "lg/option.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifndef LG_VERSION
+#define LG_VERSION "0.1.0-dev"
+#endif
+
+static const char *program_name(int argc, char **argv)
+{
+  return argc > 0 && argv[0] ? argv[0] : "looking-glass-client";
+}
+
+/* Loads the default INI files, then the command line. Returns the action to take. */
+static enum lg_cmdline_action load_options(struct lg_options *opts, int argc, char **argv)
+{
+  struct client_ini_paths paths;
+  client_options_ini_paths(&paths, getenv("LG_SYSCONFDIR"), getenv("HOME"),
+                           getenv("XDG_CONFIG_HOME"));
+  for (size_t i = 0; i < paths.count; ++i)
+    if (!lg_options_load_ini(opts, paths.path[i], false))
+      return LG_CMDLINE_ERROR;
+  return lg_options_parse_cmdline(opts, argc, argv);
+}
 
 int main(int argc, char **argv)
 {
-  LG_INFO("looking-glass-client: not built yet");
-  return 0;
+  enum lg_cmdline_action action = lg_cmdline_peek(argc, argv);
+  if (action == LG_CMDLINE_VERSION) {
+    printf("looking-glass-client %s\n", LG_VERSION);
+    return 0;
+  }
+
+  struct lg_options *opts = lg_options_new();
+  if (!opts || !client_options_register(opts)) {
+    lg_options_free(opts);
+    return 1;
+  }
+
+  if (action == LG_CMDLINE_HELP) {
+    lg_options_print_help(opts, program_name(argc, argv), stdout);
+    printf("\nConfiguration files, read in this order before the command line (later wins):\n"
+           "  $LG_SYSCONFDIR (default /etc)/looking-glass-client.ini\n"
+           "  ~/.looking-glass-client.ini\n"
+           "  $XDG_CONFIG_HOME (default ~/.config)/looking-glass/client.ini\n");
+    lg_options_free(opts);
+    return 0;
+  }
+
+  action = load_options(opts, argc, argv);
+  int rc = 0;
+  if (action == LG_CMDLINE_ERROR) {
+    fprintf(stderr, "looking-glass-client: %s\n", lg_options_error(opts));
+    rc = 1;
+  } else if (action == LG_CMDLINE_SHOW) {
+    lg_options_print_values(opts, stdout);
+  } else {
+    enum lg_log_level level = LG_LOG_INFO;
+    lg_log_level_parse(lg_option_get_enum(opts, "debug", "logLevel"), &level);
+    lg_log_set_level(level);
+    lg_options_log_values(opts);
+    LG_INFO("looking-glass-client: display not implemented yet");
+  }
+  lg_options_free(opts);
+  return rc;
 }

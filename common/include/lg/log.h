@@ -20,7 +20,8 @@ void lg_log(enum lg_log_level level, const char *file, int line, const char *fmt
     __attribute__((format(printf, 4, 5)));
 
 /* va_list form of lg_log. */
-void lg_logv(enum lg_log_level level, const char *file, int line, const char *fmt, va_list ap);
+void lg_logv(enum lg_log_level level, const char *file, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Sets the minimum level that is written (default INFO). */
 void lg_log_set_level(enum lg_log_level level);
