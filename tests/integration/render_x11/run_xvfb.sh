@@ -3,7 +3,7 @@
 # it, and stops it again on every exit path. Fails loudly without Xvfb (never a silent skip).
 set -u
 if ! command -v Xvfb >/dev/null 2>&1; then
-  echo "Xvfb not installed (Debian: xvfb): skipping" >&2
+  echo "FAIL: Xvfb not installed (Debian package: xvfb)" >&2
   exit 1
 fi
 
