@@ -1,0 +1,165 @@
+/* looking-glass-host entry point: options (built-in table plus every capture backend's own
+ * options as "<backend>:<name>"), signals, then the app core (app.c). */
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app.h"
+#include "lg/log.h"
+#include "lg/option.h"
+
+#ifndef LG_VERSION
+#define LG_VERSION "0.1.0-dev"
+#endif
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const log_levels[] = {"debug", "info", "warn", "error", "fatal", NULL};
+
+static const struct lg_option_desc host_options[] = {
+    {.section = "app",
+     .name = "shmFile",
+     .short_flag = 'f',
+     .type = LG_OPT_STRING,
+     .description = "Shared memory file or /dev/kvmfrN (unset: the IVSHMEM PCI device)"},
+    {.section = "os",
+     .name = "shmDevice",
+     .type = LG_OPT_INT,
+     .min = 0,
+     .max = 15,
+     .description = "Which IVSHMEM device to use, by PCI address order",
+     .def = "0"},
+    {.section = "app",
+     .name = "capture",
+     .short_flag = 'c',
+     .type = LG_OPT_STRING,
+     .description = "Capture backend (unset: the first that probes)"},
+    {.section = "app",
+     .name = "sysfsRoot",
+     .type = LG_OPT_STRING,
+     .description = "Root under which sysfs and /etc are read (tests)",
+     .def = "/"},
+    {.section = "app",
+     .name = "exitAfter",
+     .type = LG_OPT_INT,
+     .min = 0,
+     .max = 86400000,
+     .description = "Exit after this many milliseconds (0: run until signalled)",
+     .def = "0"},
+    {.section = "app",
+     .name = "logLevel",
+     .type = LG_OPT_ENUM,
+     .values = log_levels,
+     .description = "Lowest log level written",
+     .def = "info"},
+};
+
+/* Signal-handler flag; the only state the handler touches. */
+static _Atomic bool stop_flag;
+
+static void on_signal(int sig)
+{
+  (void)sig;
+  atomic_store(&stop_flag, true);
+}
+
+/* The capture backends' options, registered as STRING options named "<backend>:<name>". */
+struct backend_opts {
+  struct lg_option_desc *descs;
+  size_t count;
+};
+
+static bool register_backend_options(struct lg_options *opts, struct backend_opts *bo)
+{
+  size_t n = 0;
+  for (size_t i = 0; lg_capture_backends[i]; ++i)
+    for (const struct lg_capture_option_desc *d = lg_capture_backends[i]->options; d && d->name;
+         ++d)
+      ++n;
+  bo->descs = calloc(n ? n : 1, sizeof(*bo->descs));
+  if (!bo->descs)
+    return false;
+  for (size_t i = 0; lg_capture_backends[i]; ++i)
+    for (const struct lg_capture_option_desc *d = lg_capture_backends[i]->options; d && d->name;
+         ++d)
+      bo->descs[bo->count++] = (struct lg_option_desc){
+          .section = lg_capture_backends[i]->name,
+          .name = d->name,
+          .type = LG_OPT_STRING,
+          .description = d->description,
+          .def = d->default_value,
+      };
+  return lg_options_register(opts, bo->descs, bo->count);
+}
+
+static const char *capture_opt_get(void *opaque, const char *backend, const char *name)
+{
+  return lg_option_get_string(opaque, backend, name);
+}
+
+int main(int argc, char **argv)
+{
+  const char *prog = argc > 0 && argv[0] ? argv[0] : "looking-glass-host";
+  enum lg_cmdline_action action = lg_cmdline_peek(argc, argv);
+  if (action == LG_CMDLINE_VERSION) {
+    printf("looking-glass-host %s\n", LG_VERSION);
+    return 0;
+  }
+  struct lg_options *opts = lg_options_new();
+  struct backend_opts bo = {0};
+  if (!opts || !lg_options_register(opts, host_options, ARRAY_LEN(host_options)) ||
+      !register_backend_options(opts, &bo)) {
+    lg_options_free(opts);
+    free(bo.descs);
+    return 1;
+  }
+  int rc = 0;
+  if (action == LG_CMDLINE_HELP) {
+    lg_options_print_help(opts, prog, stdout);
+    printf("\nCapture backends, in probe order:\n");
+    for (size_t i = 0; lg_capture_backends[i]; ++i)
+      printf("  %-8s %s\n", lg_capture_backends[i]->name, lg_capture_backends[i]->description);
+    goto out;
+  }
+  action = lg_options_parse_cmdline(opts, argc, argv);
+  if (action == LG_CMDLINE_ERROR) {
+    fprintf(stderr, "%s: %s\n", prog, lg_options_error(opts));
+    rc = 1;
+    goto out;
+  }
+  if (action == LG_CMDLINE_SHOW) {
+    lg_options_print_values(opts, stdout);
+    goto out;
+  }
+
+  enum lg_log_level level = LG_LOG_INFO;
+  lg_log_level_parse(lg_option_get_enum(opts, "app", "logLevel"), &level);
+  lg_log_set_level(level);
+  lg_options_log_values(opts);
+  LG_INFO("looking-glass-host %s", LG_VERSION);
+
+  struct sigaction sa;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+
+  struct lg_capture_options copts = {.get = capture_opt_get, .opaque = opts};
+  struct lg_host_config cfg = {
+      .shm_file = lg_option_get_string(opts, "app", "shmFile"),
+      .root = lg_option_get_string(opts, "app", "sysfsRoot"),
+      .shm_device = (unsigned)lg_option_get_int(opts, "os", "shmDevice"),
+      .capture = lg_option_get_string(opts, "app", "capture"),
+      .capture_opts = &copts,
+      .exit_after_ms = (uint32_t)lg_option_get_int(opts, "app", "exitAfter"),
+      .version = LG_VERSION,
+  };
+  rc = lg_host_run(&cfg, &stop_flag);
+out:
+  lg_options_free(opts);
+  free(bo.descs);
+  return rc;
+}
