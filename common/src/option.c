@@ -1,6 +1,8 @@
-/* Option registry: registration, typed parsing and validation, INI and command-line input,
- * nearest-name suggestions, --help and value listings. */
+/* Option registry: registration, typed parsing and validation, setters and typed getters,
+ * INI input and value formatting. Command-line parsing, --help and nearest-name suggestions
+ * live in option_cli.c; option_internal.h holds what the two share. */
 #include "lg/option.h"
+#include "option_internal.h"
 
 #include "lg/ini.h"
 #include "lg/log.h"
@@ -12,41 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ERR_SIZE 1024
-#define EXPECT_SIZE 256
-#define FULLNAME_MAX 160
-#define SUGGEST_MAX 128 /* longest name compared for suggestions */
-
-/* One stored value; `s` is owned (LG_OPT_STRING), `idx` is the LG_OPT_ENUM choice. */
-struct slot {
-  union {
-    bool b;
-    int64_t i;
-    uint64_t u;
-    double f;
-  };
-  char *s;
-  int idx;
-};
-
-struct entry {
-  const struct lg_option_desc *d;
-  struct slot cur;
-  struct slot def;
-  enum lg_option_source src;
-};
-
-struct lg_options {
-  struct entry *e;
-  size_t n, cap;
-  unsigned misuse;
-  char err[ERR_SIZE];
-};
-
-static void set_error(struct lg_options *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void set_error(struct lg_options *o, const char *fmt, ...)
+void lg_opt_set_error(struct lg_options *o, const char *fmt, ...)
 {
   va_list ap;
   va_start(ap, fmt);
@@ -63,17 +31,15 @@ static char *dup_str(const char *s)
   return d;
 }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
 static bool eq_nocase(const char *a, const char *b)
 {
   for (; *a && *b; ++a, ++b)
-    if (lower(*a) != lower(*b))
+    if (lg_opt_lower(*a) != lg_opt_lower(*b))
       return false;
   return *a == *b;
 }
 
-static const char *type_name(enum lg_option_type t)
+const char *lg_opt_type_name(enum lg_option_type t)
 {
   static const char *const names[] = {"bool", "int", "uint64", "size", "float", "string", "enum"};
   return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "?";
@@ -91,7 +57,7 @@ static void int_bounds(const struct lg_option_desc *d, int64_t *lo, int64_t *hi)
 }
 
 /* What a valid value of `d` looks like, for error messages. */
-static void describe_expected(const struct lg_option_desc *d, char *buf, size_t size)
+void lg_opt_describe_expected(const struct lg_option_desc *d, char *buf, size_t size)
 {
   int64_t lo, hi;
   switch (d->type) {
@@ -259,14 +225,14 @@ static bool parse_value(const struct lg_option_desc *d, const char *t, struct lg
     break;
   }
   if (!ok) {
-    describe_expected(d, expect, expect_size);
+    lg_opt_describe_expected(d, expect, expect_size);
     return false;
   }
   if (d->validate) {
     expect[0] = '\0';
     if (!d->validate(out, expect, expect_size)) {
       if (!expect[0])
-        describe_expected(d, expect, expect_size);
+        lg_opt_describe_expected(d, expect, expect_size);
       return false;
     }
   }
@@ -306,7 +272,7 @@ static bool store(const struct lg_option_desc *d, struct slot *s, const struct l
   return true;
 }
 
-static void format_slot(const struct lg_option_desc *d, const struct slot *s, char *buf,
+void lg_opt_format_slot(const struct lg_option_desc *d, const struct slot *s, char *buf,
                         size_t size)
 {
   switch (d->type) {
@@ -352,7 +318,7 @@ void lg_options_free(struct lg_options *o)
   free(o);
 }
 
-static struct entry *find(const struct lg_options *o, const char *section, const char *name)
+struct entry *lg_opt_find(const struct lg_options *o, const char *section, const char *name)
 {
   for (size_t i = 0; i < o->n; ++i)
     if (strcmp(o->e[i].d->section, section) == 0 && strcmp(o->e[i].d->name, name) == 0)
@@ -360,7 +326,7 @@ static struct entry *find(const struct lg_options *o, const char *section, const
   return NULL;
 }
 
-static struct entry *find_short(const struct lg_options *o, char c)
+struct entry *lg_opt_find_short(const struct lg_options *o, char c)
 {
   for (size_t i = 0; i < o->n; ++i)
     if (o->e[i].d->short_flag == c)
@@ -402,12 +368,12 @@ static bool check_desc(const struct lg_options *o, const struct lg_option_desc *
     LG_ERROR("options: %s:%s loads_ini needs a string option", d->section, d->name);
     return false;
   }
-  bool dup = find(o, d->section, d->name) != NULL;
+  bool dup = lg_opt_find(o, d->section, d->name) != NULL;
   char c = d->short_flag;
   bool bad_flag =
       c &&
       (c == 'h' || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')));
-  bool dup_flag = c && find_short(o, c) != NULL;
+  bool dup_flag = c && lg_opt_find_short(o, c) != NULL;
   for (size_t j = 0; j < k; ++j) {
     dup = dup || (strcmp(tbl[j].section, d->section) == 0 && strcmp(tbl[j].name, d->name) == 0);
     dup_flag = dup_flag || (c && tbl[j].short_flag == c);
@@ -477,78 +443,20 @@ const struct lg_option_desc *lg_options_desc_at(const struct lg_options *o, size
 const char *lg_options_error(const struct lg_options *o) { return o->err; }
 
 unsigned lg_options_misuse_count(const struct lg_options *o) { return o->misuse; }
-
-/* Case-insensitive edit distance, both strings at most SUGGEST_MAX long. */
-static size_t edit_distance(const char *a, const char *b)
-{
-  size_t la = strlen(a), lb = strlen(b);
-  size_t row[SUGGEST_MAX + 1];
-  for (size_t j = 0; j <= lb; ++j)
-    row[j] = j;
-  for (size_t i = 1; i <= la; ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= lb; ++j) {
-      size_t up = row[j];
-      size_t best = diag + (lower(a[i - 1]) != lower(b[j - 1]));
-      if (up + 1 < best)
-        best = up + 1;
-      if (row[j - 1] + 1 < best)
-        best = row[j - 1] + 1;
-      row[j] = best;
-      diag = up;
-    }
-  }
-  return row[lb];
-}
-
-/* The registered option nearest to `given` ("section:name" or a bare name), or NULL. */
-static const struct entry *suggest(const struct lg_options *o, const char *given)
-{
-  if (strlen(given) > SUGGEST_MAX)
-    return NULL;
-  bool bare = strchr(given, ':') == NULL;
-  const struct entry *best = NULL;
-  size_t best_d = SIZE_MAX;
-  for (size_t i = 0; i < o->n; ++i) {
-    const struct lg_option_desc *d = o->e[i].d;
-    char full[FULLNAME_MAX];
-    snprintf(full, sizeof(full), "%s:%s", d->section, d->name);
-    size_t dist = edit_distance(given, bare ? d->name : full);
-    if (dist < best_d) {
-      best_d = dist;
-      best = &o->e[i];
-    }
-  }
-  size_t len = strlen(given);
-  size_t limit = len / 3 > 2 ? len / 3 : 2;
-  return best_d <= limit ? best : NULL;
-}
-
-static void unknown_error(struct lg_options *o, const char *origin, const char *given)
-{
-  const struct entry *s = suggest(o, given);
-  if (s)
-    set_error(o, "%s: unknown option '%.128s'; did you mean '%s:%s'?", origin, given, s->d->section,
-              s->d->name);
-  else
-    set_error(o, "%s: unknown option '%.128s' (see --help for the list)", origin, given);
-}
-
 /* Parses and stores text into entry `e`; the error names option, value and expectation. */
-static bool set_entry(struct lg_options *o, struct entry *e, const char *value,
+bool lg_opt_set_entry(struct lg_options *o, struct entry *e, const char *value,
                       enum lg_option_source src, const char *origin)
 {
   char expect[EXPECT_SIZE];
   struct lg_option_value v;
   int idx = 0;
   if (!parse_value(e->d, value, &v, &idx, expect, sizeof(expect))) {
-    set_error(o, "%s: invalid value '%.128s' for %s:%s: expected %s", origin, value, e->d->section,
-              e->d->name, expect);
+    lg_opt_set_error(o, "%s: invalid value '%.128s' for %s:%s: expected %s", origin, value,
+                     e->d->section, e->d->name, expect);
     return false;
   }
   if (!store(e->d, &e->cur, &v, idx)) {
-    set_error(o, "%s: out of memory", origin);
+    lg_opt_set_error(o, "%s: out of memory", origin);
     return false;
   }
   e->src = src;
@@ -558,20 +466,20 @@ static bool set_entry(struct lg_options *o, struct entry *e, const char *value,
 bool lg_option_set(struct lg_options *o, const char *section, const char *name, const char *value,
                    enum lg_option_source src, const char *origin)
 {
-  struct entry *e = find(o, section, name);
+  struct entry *e = lg_opt_find(o, section, name);
   if (!e) {
     char full[FULLNAME_MAX + 64];
     snprintf(full, sizeof(full), "%s%s%s", section, *section ? ":" : "", name);
-    unknown_error(o, origin, full);
+    lg_opt_unknown_error(o, origin, full);
     return false;
   }
-  return set_entry(o, e, value, src, origin);
+  return lg_opt_set_entry(o, e, value, src, origin);
 }
 
 bool lg_option_set_default(struct lg_options *o, const char *section, const char *name,
                            const char *value)
 {
-  struct entry *e = find(o, section, name);
+  struct entry *e = lg_opt_find(o, section, name);
   char expect[EXPECT_SIZE];
   struct lg_option_value v;
   int idx = 0;
@@ -583,55 +491,6 @@ bool lg_option_set_default(struct lg_options *o, const char *section, const char
   if (e->src == LG_OPT_SRC_DEFAULT)
     return store(e->d, &e->cur, &v, idx);
   return true;
-}
-
-/* Splits "section:name[=value]" into the parts; value NULL when there is no '='. */
-static struct entry *lookup_arg(struct lg_options *o, const char *arg, const char **value,
-                                const char *origin)
-{
-  const char *eq = strchr(arg, '=');
-  size_t keylen = eq ? (size_t)(eq - arg) : strlen(arg);
-  *value = eq ? eq + 1 : NULL;
-  char key[FULLNAME_MAX];
-  if (keylen >= sizeof(key)) {
-    set_error(o, "%s: unknown option '%.64s...'", origin, arg);
-    return NULL;
-  }
-  memcpy(key, arg, keylen);
-  key[keylen] = '\0';
-  char *colon = strchr(key, ':');
-  struct entry *e = NULL;
-  if (colon) {
-    *colon = '\0';
-    e = find(o, key, colon + 1);
-    *colon = ':';
-  }
-  if (!e)
-    unknown_error(o, origin, key);
-  return e;
-}
-
-static bool apply_entry_arg(struct lg_options *o, struct entry *e, const char *value,
-                            enum lg_option_source src, const char *origin)
-{
-  if (value)
-    return set_entry(o, e, value, src, origin);
-  if (e->d->type != LG_OPT_BOOL) {
-    set_error(o, "%s: option %s:%s needs a value (%s:%s=VALUE)", origin, e->d->section, e->d->name,
-              e->d->section, e->d->name);
-    return false;
-  }
-  e->cur.b = !e->cur.b;
-  e->src = src;
-  return true;
-}
-
-bool lg_option_set_arg(struct lg_options *o, const char *arg, enum lg_option_source src,
-                       const char *origin)
-{
-  const char *value;
-  struct entry *e = lookup_arg(o, arg, &value, origin);
-  return e && apply_entry_arg(o, e, value, src, origin);
 }
 
 struct ini_ctx {
@@ -670,168 +529,11 @@ bool lg_options_load_ini_buffer(struct lg_options *o, const char *text, size_t l
   return lg_ini_parse_buffer(text, len, name, ini_cb, &c, o->err, sizeof(o->err));
 }
 
-enum lg_cmdline_action lg_cmdline_peek(int argc, char *const *argv)
-{
-  for (int i = 1; i < argc; ++i) {
-    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-      return LG_CMDLINE_HELP;
-    if (strcmp(argv[i], "--version") == 0)
-      return LG_CMDLINE_VERSION;
-  }
-  return LG_CMDLINE_RUN;
-}
-
-/* One walk over argv. `ini_pass` applies only loads_ini options (and loads their file);
- * otherwise applies every other option. */
-static bool walk_args(struct lg_options *o, int argc, char *const *argv, bool ini_pass, bool *show)
-{
-  static const char *const origin = "command line";
-  for (int i = 1; i < argc; ++i) {
-    const char *a = argv[i];
-    if (strcmp(a, "--show-options") == 0) {
-      *show = true;
-      continue;
-    }
-    if (a[0] == '-' && a[1] == '-') {
-      if (!ini_pass) {
-        set_error(o, "%s: unknown argument '%.128s' (options are section:name=value; see --help)",
-                  origin, a);
-        return false;
-      }
-      continue;
-    }
-    if (a[0] == '-' && a[1]) {
-      for (const char *p = a + 1; *p; ++p) {
-        struct entry *e = find_short(o, *p);
-        if (!e) {
-          if (ini_pass)
-            break;
-          set_error(o, "%s: unknown flag '-%c' (see --help)", origin, *p);
-          return false;
-        }
-        const bool apply = ini_pass == e->d->loads_ini;
-        if (e->d->type == LG_OPT_BOOL) {
-          if (apply && !apply_entry_arg(o, e, NULL, LG_OPT_SRC_CMDLINE, origin))
-            return false;
-          continue;
-        }
-        const char *value = p[1] ? p + 1 : (i + 1 < argc ? argv[++i] : NULL);
-        if (!value) {
-          set_error(o, "%s: flag -%c (%s:%s) needs a value", origin, *p, e->d->section, e->d->name);
-          return false;
-        }
-        if (apply) {
-          if (ini_pass && !lg_options_load_ini(o, value, true))
-            return false;
-          if (!set_entry(o, e, value, LG_OPT_SRC_CMDLINE, origin))
-            return false;
-        }
-        break;
-      }
-      continue;
-    }
-    const char *value;
-    struct entry *e = lookup_arg(o, a, &value, origin);
-    if (!e) {
-      if (ini_pass)
-        continue;
-      return false;
-    }
-    if (ini_pass != e->d->loads_ini)
-      continue;
-    if (ini_pass && value && !lg_options_load_ini(o, value, true))
-      return false;
-    if (!apply_entry_arg(o, e, value, LG_OPT_SRC_CMDLINE, origin))
-      return false;
-  }
-  return true;
-}
-
-enum lg_cmdline_action lg_options_parse_cmdline(struct lg_options *o, int argc, char *const *argv)
-{
-  o->err[0] = '\0';
-  enum lg_cmdline_action peek = lg_cmdline_peek(argc, argv);
-  if (peek != LG_CMDLINE_RUN)
-    return peek;
-  bool show = false;
-  if (!walk_args(o, argc, argv, true, &show) || !walk_args(o, argc, argv, false, &show))
-    return LG_CMDLINE_ERROR;
-  o->err[0] = '\0';
-  return show ? LG_CMDLINE_SHOW : LG_CMDLINE_RUN;
-}
-
-static void format_default(const struct entry *e, char *buf, size_t size)
-{
-  if (e->d->type == LG_OPT_STRING && !e->def.s)
-    snprintf(buf, size, "(unset)");
-  else
-    format_slot(e->d, &e->def, buf, size);
-}
-
-static void describe_extra(const struct lg_option_desc *d, char *buf, size_t size)
-{
-  buf[0] = '\0';
-  if ((d->type == LG_OPT_INT && !(d->min == 0 && d->max == 0)) ||
-      (d->type == LG_OPT_FLOAT && !(d->fmin == 0 && d->fmax == 0)) || d->type == LG_OPT_ENUM) {
-    char ex[EXPECT_SIZE];
-    describe_expected(d, ex, sizeof(ex));
-    snprintf(buf, size, " (%s)", ex);
-  }
-}
-
-void lg_options_print_help(const struct lg_options *o, const char *program, FILE *out)
-{
-  fprintf(out,
-          "Usage: %s [-h|--help] [--version] [--show-options] [-x VALUE]... "
-          "[section:name=VALUE]...\n\n"
-          "  -h, --help          show this help and exit\n"
-          "      --version       show the version and exit\n"
-          "      --show-options  print the effective value of every option and exit\n\n"
-          "Options are given as section:name=VALUE (a bool option alone toggles), or by short "
-          "flag;\nbool short flags toggle. Bool values: yes/no, true/false, on/off, 1/0.\n",
-          program);
-  int wname = 4, wtype = 4, wdef = 7;
-  for (size_t i = 0; i < o->n; ++i) {
-    const struct entry *e = &o->e[i];
-    char def[128];
-    format_default(e, def, sizeof(def));
-    int n = (int)(strlen(e->d->section) + 1 + strlen(e->d->name));
-    wname = n > wname ? n : wname;
-    int t = (int)strlen(type_name(e->d->type));
-    wtype = t > wtype ? t : wtype;
-    int dl = (int)strlen(def);
-    wdef = dl > wdef ? dl : wdef;
-  }
-  for (size_t i = 0; i < o->n; ++i) {
-    const char *sec = o->e[i].d->section;
-    bool seen = false;
-    for (size_t j = 0; j < i && !seen; ++j)
-      seen = strcmp(o->e[j].d->section, sec) == 0;
-    if (seen)
-      continue;
-    fprintf(out, "\n[%s]\n  %-*s  %-5s  %-*s  %-*s  %s\n", sec, wname, "Name", "Short", wtype,
-            "Type", wdef, "Default", "Description");
-    for (size_t j = i; j < o->n; ++j) {
-      const struct entry *e = &o->e[j];
-      if (strcmp(e->d->section, sec) != 0)
-        continue;
-      char full[FULLNAME_MAX], flag[4] = "", def[128], extra[EXPECT_SIZE + 4];
-      snprintf(full, sizeof(full), "%s:%s", e->d->section, e->d->name);
-      if (e->d->short_flag)
-        snprintf(flag, sizeof(flag), "-%c", e->d->short_flag);
-      format_default(e, def, sizeof(def));
-      describe_extra(e->d, extra, sizeof(extra));
-      fprintf(out, "  %-*s  %-5s  %-*s  %-*s  %s%s\n", wname, full, flag, wtype,
-              type_name(e->d->type), wdef, def, e->d->description, extra);
-    }
-  }
-}
-
 void lg_options_print_values(const struct lg_options *o, FILE *out)
 {
   for (size_t i = 0; i < o->n; ++i) {
     char buf[LG_INI_MAX_LINE + 1];
-    format_slot(o->e[i].d, &o->e[i].cur, buf, sizeof(buf));
+    lg_opt_format_slot(o->e[i].d, &o->e[i].cur, buf, sizeof(buf));
     fprintf(out, "%s:%s=%s\n", o->e[i].d->section, o->e[i].d->name, buf);
   }
 }
@@ -841,7 +543,7 @@ void lg_options_log_values(const struct lg_options *o)
   static const char *const src[] = {"default", "file", "command line"};
   for (size_t i = 0; i < o->n; ++i) {
     char buf[256];
-    format_slot(o->e[i].d, &o->e[i].cur, buf, sizeof(buf));
+    lg_opt_format_slot(o->e[i].d, &o->e[i].cur, buf, sizeof(buf));
     LG_DEBUG("option %s:%s = %s (%s)", o->e[i].d->section, o->e[i].d->name, buf, src[o->e[i].src]);
   }
 }
@@ -849,10 +551,10 @@ void lg_options_log_values(const struct lg_options *o)
 bool lg_option_format(const struct lg_options *o, const char *section, const char *name, char *buf,
                       size_t size)
 {
-  const struct entry *e = find(o, section, name);
+  const struct entry *e = lg_opt_find(o, section, name);
   if (!e)
     return false;
-  format_slot(e->d, &e->cur, buf, size);
+  lg_opt_format_slot(e->d, &e->cur, buf, size);
   return true;
 }
 
@@ -861,12 +563,12 @@ static const struct entry *get_checked(const struct lg_options *o, const char *s
                                        const char *name, enum lg_option_type type,
                                        enum lg_option_type type2)
 {
-  const struct entry *e = find(o, section, name);
+  const struct entry *e = lg_opt_find(o, section, name);
   if (!e) {
     LG_ERROR("options: no option %s:%s is registered", section, name);
   } else if (e->d->type != type && e->d->type != type2) {
-    LG_ERROR("options: %s:%s is a %s, read as a %s", section, name, type_name(e->d->type),
-             type_name(type));
+    LG_ERROR("options: %s:%s is a %s, read as a %s", section, name, lg_opt_type_name(e->d->type),
+             lg_opt_type_name(type));
     e = NULL;
   }
   if (!e)
@@ -919,7 +621,7 @@ int lg_option_get_enum_index(const struct lg_options *o, const char *section, co
 enum lg_option_source lg_option_get_source(const struct lg_options *o, const char *section,
                                            const char *name)
 {
-  const struct entry *e = find(o, section, name);
+  const struct entry *e = lg_opt_find(o, section, name);
   if (!e) {
     LG_ERROR("options: no option %s:%s is registered", section, name);
     ((struct lg_options *)o)->misuse++;
