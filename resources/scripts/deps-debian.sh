@@ -17,7 +17,7 @@ PACKAGES=(
   # EGL / GLES (renderer) and Mesa for running it headless
   libegl-dev libgles-dev libgl-dev libegl-mesa0 libgl1-mesa-dri libgbm-dev libdrm-dev
   # Wayland and SDL2 display servers
-  libwayland-dev wayland-protocols libxkbcommon-dev libsdl2-dev
+  libwayland-dev wayland-protocols libxkbcommon-dev xkb-data libsdl2-dev
   # SPICE client library
   libspice-protocol-dev nettle-dev libgmp-dev
   # overlay text
