@@ -1,7 +1,9 @@
-/* looking-glass-client entry point. For now: options only (defaults, INI files, command line).
+/* looking-glass-client entry point: options (defaults, INI files, command line), then the
+ * application (app.h): window, renderer and the host session.
  *
  * Environment: HOME and XDG_CONFIG_HOME locate the user INI files; LG_SYSCONFDIR replaces
  * /etc for the system one (tests point all three at temp dirs). */
+#include "app.h"
 #include "client_options.h"
 
 #include "lg/log.h"
@@ -67,7 +69,7 @@ int main(int argc, char **argv)
     lg_log_level_parse(lg_option_get_enum(opts, "debug", "logLevel"), &level);
     lg_log_set_level(level);
     lg_options_log_values(opts);
-    LG_INFO("looking-glass-client: display not implemented yet");
+    rc = app_run(opts);
   }
   lg_options_free(opts);
   return rc;
