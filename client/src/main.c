@@ -5,12 +5,15 @@
  * /etc for the system one (tests point all three at temp dirs). */
 #include "app.h"
 #include "client_options.h"
+#include "diagnose.h"
 
 #include "lg/log.h"
 #include "lg/option.h"
 
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifndef LG_VERSION
 #define LG_VERSION "0.1.0-dev"
@@ -33,8 +36,38 @@ static enum lg_cmdline_action load_options(struct lg_options *opts, int argc, ch
   return lg_options_parse_cmdline(opts, argc, argv);
 }
 
+/* Takes "--diagnose" / "--diagnose=json" / "--diagnose=text" out of argv (the option parser
+ * does not know them). Returns false on an unknown --diagnose= mode. */
+static bool take_diagnose_flag(int *argc, char **argv, bool *diagnose, bool *json)
+{
+  int out = 0;
+  bool ok = true;
+  for (int i = 0; i < *argc; ++i) {
+    const char *a = argv[i];
+    if (i > 0 && strncmp(a, "--diagnose", 10) == 0 && (a[10] == '\0' || a[10] == '=')) {
+      *diagnose = true;
+      if (strcmp(a + 10, "=json") == 0)
+        *json = true;
+      else if (a[10] == '=' && strcmp(a + 10, "=text") != 0) {
+        fprintf(stderr, "looking-glass-client: unknown mode '%s' (use --diagnose or "
+                        "--diagnose=json)\n", a + 11);
+        ok = false;
+      }
+      continue;
+    }
+    argv[out++] = argv[i];
+  }
+  argv[out] = NULL;
+  *argc = out;
+  return ok;
+}
+
 int main(int argc, char **argv)
 {
+  bool diagnose = false, diagnose_json = false;
+  if (!take_diagnose_flag(&argc, argv, &diagnose, &diagnose_json))
+    return 1;
+
   enum lg_cmdline_action action = lg_cmdline_peek(argc, argv);
   if (action == LG_CMDLINE_VERSION) {
     printf("looking-glass-client %s\n", LG_VERSION);
@@ -42,7 +75,7 @@ int main(int argc, char **argv)
   }
 
   struct lg_options *opts = lg_options_new();
-  if (!opts || !client_options_register(opts)) {
+  if (!opts || !client_options_register(opts) || !diagnose_options_register(opts)) {
     lg_options_free(opts);
     return 1;
   }
@@ -52,7 +85,10 @@ int main(int argc, char **argv)
     printf("\nConfiguration files, read in this order before the command line (later wins):\n"
            "  $LG_SYSCONFDIR (default /etc)/looking-glass-client.ini\n"
            "  ~/.looking-glass-client.ini\n"
-           "  $XDG_CONFIG_HOME (default ~/.config)/looking-glass/client.ini\n");
+           "  $XDG_CONFIG_HOME (default ~/.config)/looking-glass/client.ini\n"
+           "\nDiagnostics (no window; exit 0 ok, 1 warnings, 2 errors):\n"
+           "  --diagnose [-f REGION]       report the shared-memory path and what to fix\n"
+           "  --diagnose=json              the same as JSON\n");
     lg_options_free(opts);
     return 0;
   }
@@ -64,6 +100,8 @@ int main(int argc, char **argv)
     rc = 1;
   } else if (action == LG_CMDLINE_SHOW) {
     lg_options_print_values(opts, stdout);
+  } else if (diagnose) {
+    rc = diagnose_run(opts, diagnose_json);
   } else {
     enum lg_log_level level = LG_LOG_INFO;
     lg_log_level_parse(lg_option_get_enum(opts, "debug", "logLevel"), &level);
