@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,62 @@ static uint32_t pixel_bytes(uint32_t format)
 
 #define COPY_CHUNK ((size_t)FB_CHUNK_SIZE)
 
+/* A full-frame copy split into chunks that the pool's threads claim in order; the finished
+ * prefix is published after each chunk by whichever thread extends it. */
+#define PAR_MAX_CHUNKS 1024u
+
+struct par_job {
+  uint8_t *dst;
+  const uint8_t *src;
+  size_t total, chunk;
+  unsigned chunks;
+  bool stream;
+  const struct lg_capture_dest *d;
+  _Atomic unsigned prefix; /* chunks [0, prefix) are complete and were published */
+  atomic_bool done[PAR_MAX_CHUNKS];
+};
+
+static void par_part(void *opaque, unsigned part, unsigned parts)
+{
+  struct par_job *j = opaque;
+  (void)parts;
+  size_t begin = (size_t)part * j->chunk;
+  size_t n = j->total - begin < j->chunk ? j->total - begin : j->chunk;
+  if (j->stream) {
+    lg_copy_stream(j->dst + begin, j->src + begin, n);
+    lg_copy_fence(); /* this thread's streaming stores before the done flag */
+  } else {
+    memcpy(j->dst + begin, j->src + begin, n);
+  }
+  atomic_store_explicit(&j->done[part], true, memory_order_release);
+  unsigned p = atomic_load_explicit(&j->prefix, memory_order_acquire);
+  while (p < j->chunks && atomic_load_explicit(&j->done[p], memory_order_acquire)) {
+    if (atomic_compare_exchange_weak_explicit(&j->prefix, &p, p + 1, memory_order_acq_rel,
+                                              memory_order_acquire)) {
+      ++p;
+      if (j->d->progress) {
+        size_t upto = (size_t)p * j->chunk;
+        j->d->progress(j->d->opaque, upto < j->total ? upto : j->total);
+      }
+    }
+  }
+}
+
+static void copy_parallel(uint8_t *dst, const uint8_t *src, size_t total,
+                          const struct lg_capture_dest *d)
+{
+  struct par_job j = {.dst = dst, .src = src, .total = total, .d = d};
+  j.chunk = COPY_CHUNK;
+  if (total / j.chunk >= PAR_MAX_CHUNKS) /* frames over 1 GiB: bigger chunks */
+    j.chunk = ((total + PAR_MAX_CHUNKS - 1) / PAR_MAX_CHUNKS + 4095u) & ~(size_t)4095u;
+  j.chunks = (unsigned)((total + j.chunk - 1) / j.chunk);
+  j.stream = total >= lg_copy_nt_threshold();
+  atomic_init(&j.prefix, 0);
+  for (unsigned i = 0; i < j.chunks; ++i)
+    atomic_init(&j.done[i], false);
+  lg_copy_pool_run(d->pool, par_part, &j, j.chunks);
+}
+
 bool lg_capture_copy_cpu(const struct lg_capture_frame *frame, const uint8_t *src, size_t src_pitch,
                          const struct lg_capture_dest *dst)
 {
@@ -167,6 +224,10 @@ bool lg_capture_copy_cpu(const struct lg_capture_frame *frame, const uint8_t *sr
   if (dst->rect_count == 0 || !dst->rects) {
     if (src_pitch == dst->pitch) {
       size_t total = (size_t)rows * dst->pitch;
+      if (lg_copy_pool_threads(dst->pool) > 1 && total >= 2 * COPY_CHUNK) {
+        copy_parallel(dst->data, src, total, dst);
+        return true;
+      }
       while (done < total) {
         size_t n = total - done < COPY_CHUNK ? total - done : COPY_CHUNK;
         lg_copy(dst->data + done, src + done, n);

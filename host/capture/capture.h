@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lg/fastcopy.h"
 #include "lg/kvmfr.h"
 
 #ifndef container_of
@@ -56,10 +57,14 @@ struct lg_capture_dest {
   uint32_t rows; /* rows that fit (< frame height when the region truncates the frame) */
   const struct frame_damage_rect *rects; /* what to copy, in frame pixels */
   uint32_t rect_count;                   /* 0 means copy the whole frame */
-  /* Called from write_frame with the count of leading destination bytes now complete; the
-   * value never decreases. May be NULL. Runs on the capture thread. */
+  /* Called from write_frame with the count of leading destination bytes now complete. May
+   * be NULL. Without a pool it runs on the capture thread and the value never decreases;
+   * with one it may run on any pool thread, concurrently, so calls can arrive out of order:
+   * the callee keeps the largest value. */
   void (*progress)(void *opaque, size_t bytes_done);
   void *opaque;
+  /* Copy threads for full-frame copies (lg/fastcopy.h); NULL copies on the calling thread. */
+  struct lg_copy_pool *pool;
 };
 
 /* Cursor state from cursor(). Each *_changed flag says whether that part is new. */

@@ -31,7 +31,7 @@ enum lg_region_kind {
 
 /* An open, mapped region, or the reason it is not. */
 struct lg_region {
-  void *mem;   /* PROT_READ|PROT_WRITE, MAP_SHARED; NULL when closed */
+  void *mem;   /* PROT_READ|PROT_WRITE (PROT_READ if read_only), MAP_SHARED; NULL when closed */
   size_t size; /* bytes mapped */
   int fd;      /* -1 when closed */
   enum lg_region_kind kind;
@@ -47,6 +47,7 @@ struct lg_region_params {
   const char *root; /* sysfs root; NULL means "/" */
   unsigned device;  /* os:shmDevice: index among ivshmem devices sorted by PCI address */
   size_t min_size;  /* smallest usable region; smaller fails at stage SIZE */
+  bool read_only;   /* open O_RDONLY and map PROT_READ (--diagnose: never writes) */
 };
 
 /* One ivshmem PCI device found in sysfs. */

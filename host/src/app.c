@@ -143,9 +143,10 @@ nomem:
 /* Sets up one session; false (logged) on failure. */
 static bool session_begin(struct lg_host_session *s, const struct lg_host_config *cfg,
                           const struct lg_capture_backend *b, struct lg_region *region,
-                          const struct lg_guest_facts *facts)
+                          const struct lg_guest_facts *facts, struct lg_copy_pool *pool)
 {
   memset(s, 0, sizeof(*s));
+  s->copy_pool = pool;
   s->last_buf = -1;
   s->last_shape = -1;
   atomic_init(&s->corrupted, false);
@@ -293,9 +294,15 @@ int lg_host_run(const struct lg_host_config *cfg, _Atomic bool *stop)
     lg_region_close(&region);
     return 1;
   }
+  /* Full-frame writes are split across this pool (one copy thread can not fill the memory
+   * bandwidth); without it they run on the capture thread alone. */
+  unsigned threads = cfg->copy_threads ? cfg->copy_threads : LG_HOST_COPY_THREADS_DEFAULT;
+  struct lg_copy_pool *pool = threads > 1 ? lg_copy_pool_new(threads) : NULL;
+  if (threads > 1 && !pool)
+    LG_WARN("host: no copy threads; frames are copied by the capture thread alone");
   int rc = 0;
   while (!atomic_load(stop) && !(deadline && lg_time_ms() >= deadline)) {
-    if (!session_begin(s, cfg, backend, &region, &facts)) {
+    if (!session_begin(s, cfg, backend, &region, &facts, pool)) {
       lg_sleep_ms(RETRY_DELAY_MS);
       continue;
     }
@@ -305,6 +312,7 @@ int lg_host_run(const struct lg_host_config *cfg, _Atomic bool *stop)
       lg_sleep_ms(RETRY_DELAY_MS);
   }
   free(s);
+  lg_copy_pool_free(pool);
   lg_region_close(&region);
   return rc;
 }

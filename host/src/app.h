@@ -26,7 +26,11 @@ struct lg_host_config {
   const struct lg_capture_options *capture_opts;
   uint32_t exit_after_ms; /* 0 = run until stopped */
   const char *version;    /* hostver */
+  unsigned copy_threads;  /* threads for full-frame copies, caller included; 0 = default */
 };
+
+/* Copy threads used when lg_host_config.copy_threads is 0. */
+#define LG_HOST_COPY_THREADS_DEFAULT 2u
 
 /* Per-session state shared by the capture loop and the tick thread. */
 struct lg_host_session {
@@ -51,6 +55,7 @@ struct lg_host_session {
   struct lg_capture_cursor cursor; /* last known (shape pointer not kept) */
   bool cursor_known, cursor_resend;
 
+  struct lg_copy_pool *copy_pool; /* not owned (lg_host_run's); NULL = copy inline */
   struct lg_capture *cap;
   struct lg_mutex *cap_lock; /* held around start/stop and the tick's set_cursor_pos */
   bool capturing;            /* started (guarded by cap_lock) */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "diagnose.h"
 #include "lg/log.h"
 #include "lg/option.h"
 
@@ -48,6 +49,13 @@ static const struct lg_option_desc host_options[] = {
      .max = 86400000,
      .description = "Exit after this many milliseconds (0: run until signalled)",
      .def = "0"},
+    {.section = "app",
+     .name = "copyThreads",
+     .type = LG_OPT_INT,
+     .min = 1,
+     .max = 16,
+     .description = "Threads (the capture thread included) that copy full frames",
+     .def = "2"},
     {.section = "app",
      .name = "logLevel",
      .type = LG_OPT_ENUM,
@@ -94,6 +102,32 @@ static bool register_backend_options(struct lg_options *opts, struct backend_opt
   return lg_options_register(opts, bo->descs, bo->count);
 }
 
+/* Removes "--diagnose[=FORMAT]" (before "--") from argv into *diag; argv keeps the rest.
+ * Returns -1 for an unknown format (message printed), 1 if given, 0 if not. */
+static int take_diagnose(int *argc, char **argv, enum lg_host_diag_format *fmt, const char *prog)
+{
+  int found = 0, out = 1;
+  bool rest = false;
+  for (int i = 1; i < *argc; ++i) {
+    const char *a = argv[i];
+    if (!rest && strcmp(a, "--") == 0)
+      rest = true;
+    if (!rest && (strcmp(a, "--diagnose") == 0 || strncmp(a, "--diagnose=", 11) == 0)) {
+      if (!lg_host_diag_parse_format(a[10] == '=' ? a + 11 : NULL, fmt)) {
+        fprintf(stderr, "%s: --diagnose: unknown format '%s' (use text or json)\n", prog,
+                a + 11);
+        return -1;
+      }
+      found = 1;
+      continue;
+    }
+    argv[out++] = argv[i];
+  }
+  *argc = out;
+  argv[out] = NULL;
+  return found;
+}
+
 static const char *capture_opt_get(void *opaque, const char *backend, const char *name)
 {
   return lg_option_get_string(opaque, backend, name);
@@ -116,8 +150,16 @@ int main(int argc, char **argv)
     return 1;
   }
   int rc = 0;
+  enum lg_host_diag_format diag_fmt = LG_HOST_DIAG_TEXT;
+  int diagnose = take_diagnose(&argc, argv, &diag_fmt, prog);
+  if (diagnose < 0) {
+    rc = 1;
+    goto out;
+  }
   if (action == LG_CMDLINE_HELP) {
     lg_options_print_help(opts, prog, stdout);
+    printf("\n  --diagnose[=text|json]  Print the guest facts and findings and exit 0/1/2\n"
+           "                          (ok, warning, error); never writes the region\n");
     printf("\nCapture backends, in probe order:\n");
     for (size_t i = 0; lg_capture_backends[i]; ++i)
       printf("  %-8s %s\n", lg_capture_backends[i]->name, lg_capture_backends[i]->description);
@@ -137,6 +179,16 @@ int main(int argc, char **argv)
   enum lg_log_level level = LG_LOG_INFO;
   lg_log_level_parse(lg_option_get_enum(opts, "app", "logLevel"), &level);
   lg_log_set_level(level);
+  if (diagnose) {
+    struct lg_host_diag_opts dopts = {
+        .shm_file = lg_option_get_string(opts, "app", "shmFile"),
+        .root = lg_option_get_string(opts, "app", "sysfsRoot"),
+        .device = (unsigned)lg_option_get_int(opts, "os", "shmDevice"),
+        .version = LG_VERSION,
+    };
+    rc = lg_host_diagnose(&dopts, diag_fmt, stdout);
+    goto out;
+  }
   lg_options_log_values(opts);
   LG_INFO("looking-glass-host %s", LG_VERSION);
 
@@ -156,6 +208,7 @@ int main(int argc, char **argv)
       .capture_opts = &copts,
       .exit_after_ms = (uint32_t)lg_option_get_int(opts, "app", "exitAfter"),
       .version = LG_VERSION,
+      .copy_threads = (unsigned)lg_option_get_int(opts, "app", "copyThreads"),
   };
   rc = lg_host_run(&cfg, &stop_flag);
 out:

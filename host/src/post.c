@@ -35,11 +35,16 @@ void lg_host_note_damage(struct lg_host_session *s, const struct lg_capture_fram
   lg_damage_acc_add(&s->acc_post, full ? NULL : f->damage, full ? 0 : f->damage_count);
 }
 
-/* Progress from write_frame: publish the new prefix to the reader. */
+/* Progress from write_frame: publish the new prefix to the reader. Copy-pool threads may
+ * report out of order, so wp only ever grows within a frame (lg_fb_prepare reset it). */
 static void publish_wp(void *opaque, size_t done)
 {
   struct lg_framebuffer *fb = opaque;
-  atomic_store_explicit(&fb->wp, (uint32_t)done, memory_order_release);
+  uint32_t v = (uint32_t)done;
+  uint32_t cur = atomic_load_explicit(&fb->wp, memory_order_relaxed);
+  while (cur < v && !atomic_compare_exchange_weak_explicit(&fb->wp, &cur, v, memory_order_release,
+                                                           memory_order_relaxed)) {
+  }
 }
 
 bool lg_host_post_frame(struct lg_host_session *s, const struct lg_capture_frame *f)
@@ -131,6 +136,7 @@ bool lg_host_post_frame(struct lg_host_session *s, const struct lg_capture_frame
       .rect_count = acc->full ? 0 : acc->count,
       .progress = publish_wp,
       .opaque = fb,
+      .pool = s->copy_pool,
   };
   bool ok = lg_capture_write_frame(s->cap, f, &d);
   publish_wp(fb, (size_t)rows * f->pitch); /* never leave the reader short */

@@ -94,7 +94,11 @@ bool lg_diag_set_str(struct lg_diag *d, enum lg_diag_half half, const char *key,
 {
   if (!v)
     return false;
-  size_t len = strnlen(v, LG_DIAG_STR_MAX - 1);
+  /* v is a C string; long values are cut (strlen, not strnlen: gcc -O3 flags a strnlen
+   * bound larger than an inlined caller's array). */
+  size_t len = strlen(v);
+  if (len > LG_DIAG_STR_MAX - 1)
+    len = LG_DIAG_STR_MAX - 1;
   char *copy = malloc(len + 1);
   if (!copy)
     return false;

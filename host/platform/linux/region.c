@@ -354,10 +354,10 @@ bool lg_region_open(const struct lg_region_params *p, struct lg_region *r,
   if (S_ISCHR(st.st_mode) && r->kind == LG_REGION_FILE)
     r->kind = LG_REGION_KVMFR;
 
-  r->fd = open(r->path, O_RDWR | O_CLOEXEC);
+  r->fd = open(r->path, (p->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
   if (r->fd < 0) {
     int e = errno;
-    if (is_read_only_errno(e))
+    if (is_read_only_errno(e) && !p->read_only)
       return fail(r, facts, LGDIAG_STAGE_OPEN, e,
                   "region: '%s' cannot be opened read-write (%s); the host writes the region, "
                   "fix its permissions or mount",
@@ -396,7 +396,8 @@ bool lg_region_open(const struct lg_region_params *p, struct lg_region *r,
 #endif
 
   r->size = (size_t)size;
-  r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
+  int prot = p->read_only ? PROT_READ : PROT_READ | PROT_WRITE;
+  r->mem = mmap(NULL, r->size, prot, MAP_SHARED, r->fd, 0);
   if (r->mem == MAP_FAILED) {
     int e = errno;
     r->mem = NULL;
@@ -406,8 +407,8 @@ bool lg_region_open(const struct lg_region_params *p, struct lg_region *r,
   r->fail_stage = LGDIAG_STAGE_NONE;
   if (facts)
     facts->valid |= LGDIAG_VALID_MAP;
-  LG_INFO("region: %s '%s', %zu bytes (%zu MiB) mapped", lg_region_kind_name(r->kind), r->path,
-          r->size, r->size >> 20);
+  LG_INFO("region: %s '%s', %zu bytes (%zu MiB) mapped%s", lg_region_kind_name(r->kind), r->path,
+          r->size, r->size >> 20, p->read_only ? " read-only" : "");
   return true;
 }
 
