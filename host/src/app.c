@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lg/cpuinfo.h"
 #include "lg/log.h"
 #include "lg/thread.h"
 #include "lg/time.h"
@@ -296,7 +297,9 @@ int lg_host_run(const struct lg_host_config *cfg, _Atomic bool *stop)
   }
   /* Full-frame writes are split across this pool (one copy thread can not fill the memory
    * bandwidth); without it they run on the capture thread alone. */
-  unsigned threads = cfg->copy_threads ? cfg->copy_threads : LG_HOST_COPY_THREADS_DEFAULT;
+  unsigned threads = cfg->copy_threads;
+  if (threads == 0)
+    threads = lg_cpu_count() >= 2 ? LG_HOST_COPY_THREADS_DEFAULT : 1;
   struct lg_copy_pool *pool = threads > 1 ? lg_copy_pool_new(threads) : NULL;
   if (threads > 1 && !pool)
     LG_WARN("host: no copy threads; frames are copied by the capture thread alone");

@@ -29,7 +29,7 @@ struct lg_host_config {
   unsigned copy_threads;  /* threads for full-frame copies, caller included; 0 = default */
 };
 
-/* Copy threads used when lg_host_config.copy_threads is 0. */
+/* Copy threads used when lg_host_config.copy_threads is 0 (1 on a single-CPU machine). */
 #define LG_HOST_COPY_THREADS_DEFAULT 2u
 
 /* Per-session state shared by the capture loop and the tick thread. */

@@ -52,10 +52,11 @@ static const struct lg_option_desc host_options[] = {
     {.section = "app",
      .name = "copyThreads",
      .type = LG_OPT_INT,
-     .min = 1,
+     .min = 0,
      .max = 16,
-     .description = "Threads (the capture thread included) that copy full frames",
-     .def = "2"},
+     .description = "Threads (the capture thread included) that copy full frames; 0: 2 if "
+                    "there are 2 or more CPUs, else 1",
+     .def = "0"},
     {.section = "app",
      .name = "logLevel",
      .type = LG_OPT_ENUM,
@@ -114,8 +115,7 @@ static int take_diagnose(int *argc, char **argv, enum lg_host_diag_format *fmt, 
       rest = true;
     if (!rest && (strcmp(a, "--diagnose") == 0 || strncmp(a, "--diagnose=", 11) == 0)) {
       if (!lg_host_diag_parse_format(a[10] == '=' ? a + 11 : NULL, fmt)) {
-        fprintf(stderr, "%s: --diagnose: unknown format '%s' (use text or json)\n", prog,
-                a + 11);
+        fprintf(stderr, "%s: --diagnose: unknown format '%s' (use text or json)\n", prog, a + 11);
         return -1;
       }
       found = 1;

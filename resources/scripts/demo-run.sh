@@ -47,7 +47,7 @@ fi
   >"$build/demo-client.log" 2>&1 &
 client_pid=$!
 
-shot="$build/tests/integration/client_e2e/lg_xshot"
+shot="$build/tests/integration/client_e2e/lg-xshot"
 sleep 5
 if ! kill -0 "$client_pid" 2>/dev/null; then
   echo "demo: the client exited early; its log:" >&2
