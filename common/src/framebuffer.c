@@ -17,7 +17,7 @@
 #endif
 
 /* Reader polling: spin this long first (the writer is usually a chunk ahead), then sleep. */
-#define WAIT_SPIN_NS 2000u
+#define WAIT_SPIN_NS 50000u /* a damage band is usually written within tens of us */
 #define WAIT_SLEEP_NS 20000u
 
 /* The writer streams (non-temporal stores) from this many bytes, below the general
