@@ -70,9 +70,8 @@ static void add_box(struct lg_dxgi_damage *d, struct box b, uint32_t width, uint
     d->count = 0;
     return;
   }
-  d->rects[d->count++] = (struct frame_damage_rect){(uint32_t)b.x0, (uint32_t)b.y0,
-                                                    (uint32_t)(b.x1 - b.x0),
-                                                    (uint32_t)(b.y1 - b.y0)};
+  d->rects[d->count++] = (struct frame_damage_rect){
+      (uint32_t)b.x0, (uint32_t)b.y0, (uint32_t)(b.x1 - b.x0), (uint32_t)(b.y1 - b.y0)};
 }
 
 void lg_dxgi_damage_add(struct lg_dxgi_damage *d, const struct lg_dxgi_rect *r, uint32_t width,

@@ -16,14 +16,14 @@ _Static_assert(offsetof(struct lg_ivshmem_mmap, ptr) == 16, "IVSHMEM_MMAP.ptr at
 _Static_assert(offsetof(struct lg_ivshmem_mmap, vectors) == 24, "IVSHMEM_MMAP.vectors at 24");
 #endif
 _Static_assert(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x801, METHOD_BUFFERED, FILE_ANY_ACCESS) ==
-                  LG_IVSHMEM_IOCTL_REQUEST_SIZE,
-              "REQUEST_SIZE code");
+                   LG_IVSHMEM_IOCTL_REQUEST_SIZE,
+               "REQUEST_SIZE code");
 _Static_assert(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x802, METHOD_BUFFERED, FILE_ANY_ACCESS) ==
-                  LG_IVSHMEM_IOCTL_REQUEST_MMAP,
-              "REQUEST_MMAP code");
+                   LG_IVSHMEM_IOCTL_REQUEST_MMAP,
+               "REQUEST_MMAP code");
 _Static_assert(CTL_CODE(FILE_DEVICE_UNKNOWN, 0x803, METHOD_BUFFERED, FILE_ANY_ACCESS) ==
-                  LG_IVSHMEM_IOCTL_RELEASE_MMAP,
-              "RELEASE_MMAP code");
+                   LG_IVSHMEM_IOCTL_RELEASE_MMAP,
+               "RELEASE_MMAP code");
 
 /* GUID_DEVINTERFACE_IVSHMEM {df576976-569d-4672-95a0-f57e4ea0b210}. */
 static const GUID ivshmem_interface_guid = {
@@ -89,8 +89,8 @@ static bool read_interface_path(HDEVINFO set, SP_DEVINFO_DATA *info, char *out, 
   detail->cbSize = sizeof(SP_DEVICE_INTERFACE_DETAIL_DATA_A);
   bool ok = SetupDiGetDeviceInterfaceDetailA(set, &ifd, detail, need, NULL, NULL);
   if (ok) {
-    size_t n = strnlen(detail->DevicePath, need - offsetof(SP_DEVICE_INTERFACE_DETAIL_DATA_A,
-                                                           DevicePath));
+    size_t n =
+        strnlen(detail->DevicePath, need - offsetof(SP_DEVICE_INTERFACE_DETAIL_DATA_A, DevicePath));
     ok = n > 0 && n < size;
     if (ok) {
       memcpy(out, detail->DevicePath, n);
@@ -244,8 +244,8 @@ const char *lg_win_error_text(uint32_t err, char *buf, size_t size)
   char text[200];
   DWORD n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, err,
                            MAKELANGID(LANG_NEUTRAL, SUBLANG_DEFAULT), text, sizeof(text), NULL);
-  while (n > 0 && (text[n - 1] == '\r' || text[n - 1] == '\n' || text[n - 1] == ' ' ||
-                   text[n - 1] == '.'))
+  while (n > 0 &&
+         (text[n - 1] == '\r' || text[n - 1] == '\n' || text[n - 1] == ' ' || text[n - 1] == '.'))
     --n;
   text[n < sizeof(text) ? n : sizeof(text) - 1] = '\0';
   if (n)

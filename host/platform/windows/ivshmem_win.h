@@ -43,12 +43,12 @@ struct lg_ivshmem_mmap {
 
 /* One IVSHMEM device interface found by SetupAPI. */
 struct lg_win_ivshmem_dev {
-  uint32_t bus;       /* SPDRP_BUSNUMBER or LG_IVSHMEM_NO_BUS */
-  uint32_t address;   /* SPDRP_ADDRESS (PCI: device << 16 | function) or LG_IVSHMEM_NO_ADDRESS */
-  uint64_t key;       /* bus << 32 | address, the sort key */
-  uint32_t devinst;   /* SP_DEVINFO_DATA.DevInst, for the CM queries */
-  char name[32];      /* "0000:bb:dd.f" when bus and address are known, else "ivshmem#<n>" */
-  char path[260];     /* device interface path for CreateFile; "" if unreadable */
+  uint32_t bus;     /* SPDRP_BUSNUMBER or LG_IVSHMEM_NO_BUS */
+  uint32_t address; /* SPDRP_ADDRESS (PCI: device << 16 | function) or LG_IVSHMEM_NO_ADDRESS */
+  uint64_t key;     /* bus << 32 | address, the sort key */
+  uint32_t devinst; /* SP_DEVINFO_DATA.DevInst, for the CM queries */
+  char name[32];    /* "0000:bb:dd.f" when bus and address are known, else "ivshmem#<n>" */
+  char path[260];   /* device interface path for CreateFile; "" if unreadable */
 };
 
 /* Sort key of a device: bus << 32 | address. */

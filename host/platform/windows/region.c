@@ -20,8 +20,8 @@
 #include "win_bar.h"
 
 /* One line saying what to install, used when no IVSHMEM interface is present. */
-#define NO_DEVICE_HINT                                                                        \
-  "install the virtio-win IVSHMEM driver (ivshmem.inf from the virtio-win drivers) and give " \
+#define NO_DEVICE_HINT                                                                             \
+  "install the virtio-win IVSHMEM driver (ivshmem.inf from the virtio-win drivers) and give "      \
   "the VM an ivshmem-plain device, or give a file with -f"
 
 static void copy_str(char *dst, size_t size, const char *src)
@@ -159,11 +159,12 @@ static bool query_bar2(const struct lg_win_ivshmem_dev *d, uint64_t *addr, uint6
     return false;
   }
   if (!lg_bar2_pick(&q, want)) {
-    LG_WARN("region: IVSHMEM %s: BAR2 is ambiguous (%" PRIu64 " memory ranges, driver size %" PRIu64 ")",
+    LG_WARN("region: IVSHMEM %s: BAR2 is ambiguous (%" PRIu64 " memory ranges, driver size %" PRIu64
+            ")",
             d->name, (uint64_t)q.count, want);
     for (size_t i = 0; i < q.count; ++i)
-      LG_WARN("region:   range %" PRIu64 ": 0x%" PRIx64 ", %" PRIu64 " bytes, flags 0x%" PRIx32, (uint64_t)i,
-              q.ranges[i].base, q.ranges[i].size, q.ranges[i].flags);
+      LG_WARN("region:   range %" PRIu64 ": 0x%" PRIx64 ", %" PRIu64 " bytes, flags 0x%" PRIx32,
+              (uint64_t)i, q.ranges[i].base, q.ranges[i].size, q.ranges[i].flags);
     return false;
   }
   *addr = q.ranges[q.chosen].base;
@@ -317,12 +318,12 @@ static bool open_file(const struct lg_region_params *p, struct lg_region *r,
     return fail(r, facts, LGDIAG_STAGE_SIZE, ERROR_FILE_INVALID,
                 "region: '%s' is empty and cannot be mapped", r->path);
   if (size > SIZE_MAX)
-    return fail(r, facts, LGDIAG_STAGE_SIZE, ERROR_ARITHMETIC_OVERFLOW,
-                "region: '%s' is too large", r->path);
+    return fail(r, facts, LGDIAG_STAGE_SIZE, ERROR_ARITHMETIC_OVERFLOW, "region: '%s' is too large",
+                r->path);
   r->size = (size_t)size;
 
-  HANDLE map = CreateFileMappingA(h, NULL, p->read_only ? PAGE_READONLY : PAGE_READWRITE, 0, 0,
-                                  NULL);
+  HANDLE map =
+      CreateFileMappingA(h, NULL, p->read_only ? PAGE_READONLY : PAGE_READWRITE, 0, 0, NULL);
   if (!map)
     return fail(r, facts, LGDIAG_STAGE_MAP, GetLastError(),
                 "region: cannot create a mapping of '%s'", r->path);
@@ -331,8 +332,8 @@ static bool open_file(const struct lg_region_params *p, struct lg_region *r,
   DWORD e = GetLastError();
   CloseHandle(map);
   if (!r->mem)
-    return fail(r, facts, LGDIAG_STAGE_MAP, e, "region: cannot map %" PRIu64 " bytes of '%s'", (uint64_t)r->size,
-                r->path);
+    return fail(r, facts, LGDIAG_STAGE_MAP, e, "region: cannot map %" PRIu64 " bytes of '%s'",
+                (uint64_t)r->size, r->path);
   return true;
 }
 
@@ -376,9 +377,8 @@ static bool open_ivshmem(const struct lg_region_params *p, struct lg_region *r,
 
   uint64_t size = 0;
   if (!lg_win_ivshmem_size(h, &size, &err))
-    return fail(r, facts, LGDIAG_STAGE_SIZE, err,
-                "region: IVSHMEM %s: size request failed%s", d->name,
-                err == ERROR_NOT_READY ? " (the device has no memory yet)" : "");
+    return fail(r, facts, LGDIAG_STAGE_SIZE, err, "region: IVSHMEM %s: size request failed%s",
+                d->name, err == ERROR_NOT_READY ? " (the device has no memory yet)" : "");
   if (size == 0)
     return fail(r, facts, LGDIAG_STAGE_SIZE, ERROR_INVALID_DATA,
                 "region: IVSHMEM %s reports size 0 (the driver ignores a BAR2 of 4 GiB or more; "
@@ -386,7 +386,8 @@ static bool open_ivshmem(const struct lg_region_params *p, struct lg_region *r,
                 d->name);
   if (size < p->min_size)
     return fail(r, facts, LGDIAG_STAGE_SIZE, LG_REGION_ERR_TOO_SMALL,
-                "region: IVSHMEM %s is too small: %" PRIu64 " bytes, the host needs at least %" PRIu64,
+                "region: IVSHMEM %s is too small: %" PRIu64
+                " bytes, the host needs at least %" PRIu64,
                 d->name, size, (uint64_t)p->min_size);
 
   struct lg_ivshmem_mmap m;
@@ -431,7 +432,8 @@ bool lg_region_open(const struct lg_region_params *p, struct lg_region *r,
   if (facts)
     facts->valid |= LGDIAG_VALID_MAP;
   LG_INFO("region: %s '%s', %" PRIu64 " bytes (%" PRIu64 " MiB) mapped%s",
-          lg_region_kind_name(r->kind), r->path, (uint64_t)r->size, (uint64_t)r->size >> 20, p->read_only ? " read-only" : "");
+          lg_region_kind_name(r->kind), r->path, (uint64_t)r->size, (uint64_t)r->size >> 20,
+          p->read_only ? " read-only" : "");
   return true;
 }
 

@@ -17,12 +17,12 @@ _Static_assert(offsetof(MEM_DES, MD_Flags) == 24, "MD_Flags at 24");
 _Static_assert(offsetof(MEM_LARGE_DES, MLD_Alloc_Base) == 8, "MLD_Alloc_Base at 8");
 _Static_assert(offsetof(MEM_LARGE_DES, MLD_Alloc_End) == 16, "MLD_Alloc_End at 16");
 _Static_assert(ResType_Mem == LG_CM_RES_MEM && ResType_MemLarge == LG_CM_RES_MEM_LARGE,
-              "resource types");
+               "resource types");
 _Static_assert(ALLOC_LOG_CONF == LG_CM_ALLOC_LOG_CONF && BOOT_LOG_CONF == LG_CM_BOOT_LOG_CONF,
-              "log conf types");
+               "log conf types");
 _Static_assert(CR_NO_MORE_LOG_CONF == LG_CM_CR_NO_MORE_LOG_CONF &&
-                  CR_NO_MORE_RES_DES == LG_CM_CR_NO_MORE_RES_DES,
-              "CONFIGRET values");
+                   CR_NO_MORE_RES_DES == LG_CM_CR_NO_MORE_RES_DES,
+               "CONFIGRET values");
 #endif
 
 /* Largest descriptor data read (a header plus a few ranges is well under this). */
@@ -35,7 +35,10 @@ static uint32_t rd_u32(const uint8_t *p)
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t rd_u64(const uint8_t *p) { return (uint64_t)rd_u32(p) | (uint64_t)rd_u32(p + 4) << 32; }
+static uint64_t rd_u64(const uint8_t *p)
+{
+  return (uint64_t)rd_u32(p) | (uint64_t)rd_u32(p + 4) << 32;
+}
 
 bool lg_cm_decode_mem(uint32_t res_type, const void *data, size_t len, struct lg_mem_range *out)
 {
@@ -139,7 +142,8 @@ bool lg_bar2_pick(struct lg_bar_query *q, uint64_t want_size)
   int found = -1;
   size_t matches = 0;
   for (size_t i = 0; i < q->count; ++i) {
-    bool match = want_size ? q->ranges[i].size == want_size : q->ranges[i].size >= LG_BAR2_MIN_GUESS;
+    bool match =
+        want_size ? q->ranges[i].size == want_size : q->ranges[i].size >= LG_BAR2_MIN_GUESS;
     if (match) {
       ++matches;
       found = (int)i;
@@ -202,7 +206,10 @@ static uint32_t sys_res_des_data(void *ctx, uintptr_t res_des, void *buf, uint32
   return CM_Get_Res_Des_Data((RES_DES)res_des, buf, len, 0);
 }
 
-static void sys_free_res_des(void *ctx, uintptr_t res_des) { CM_Free_Res_Des_Handle((RES_DES)res_des); }
+static void sys_free_res_des(void *ctx, uintptr_t res_des)
+{
+  CM_Free_Res_Des_Handle((RES_DES)res_des);
+}
 
 static void sys_free_log_conf(void *ctx, uintptr_t lc) { CM_Free_Log_Conf_Handle((LOG_CONF)lc); }
 

@@ -14,10 +14,10 @@
 #include <stdint.h>
 
 /* Constants of cfgmgr32.h, repeated so the pure part needs no Windows header. */
-#define LG_CM_RES_MEM 1u          /* ResType_Mem: MEM_DES header */
-#define LG_CM_RES_MEM_LARGE 7u    /* ResType_MemLarge: MEM_LARGE_DES header (lengths >= 4 GiB) */
-#define LG_CM_ALLOC_LOG_CONF 2u   /* resources in use (authoritative) */
-#define LG_CM_BOOT_LOG_CONF 3u    /* firmware's boot-time assignment (fallback) */
+#define LG_CM_RES_MEM 1u        /* ResType_Mem: MEM_DES header */
+#define LG_CM_RES_MEM_LARGE 7u  /* ResType_MemLarge: MEM_LARGE_DES header (lengths >= 4 GiB) */
+#define LG_CM_ALLOC_LOG_CONF 2u /* resources in use (authoritative) */
+#define LG_CM_BOOT_LOG_CONF 3u  /* firmware's boot-time assignment (fallback) */
 #define LG_CM_CR_SUCCESS 0x00u
 #define LG_CM_CR_NO_MORE_LOG_CONF 0x0Eu
 #define LG_CM_CR_NO_MORE_RES_DES 0x0Fu
