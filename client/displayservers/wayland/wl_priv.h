@@ -1,5 +1,6 @@
 /* Private state of the Wayland display server, shared by wayland.c (connection, globals,
- * window, scale, pump) and wl_input.c (seat, pointer, keyboard, grabs, cursor).
+ * outputs, lifecycle, pump), wl_window.c (toplevel, configure, scale, fullscreen) and
+ * wl_input.c (seat, pointer, keyboard, grabs, cursor).
  * Everything here runs on the UI thread. */
 #ifndef LG_WL_PRIV_H
 #define LG_WL_PRIV_H
@@ -128,6 +129,25 @@ struct wl_ds {
 
 /* Effective scale factor: fractional if the compositor sent one, else the integer one. */
 double wlds_scale(const struct wl_ds *w);
+
+/* Recomputes the integer scale from the outputs the surface is on; applies a change. */
+void wlds_window_update_scale(struct wl_ds *w);
+
+/* Creates the surface, viewport, fractional scale, xdg toplevel and decoration from p,
+ * then commits; the first configure arrives through the event pump. */
+void wlds_window_create(struct wl_ds *w, const struct lg_ds_window_params *p);
+
+/* lg_ds_impl.set_size: a size in pixels, ignored while fullscreen or maximized. */
+void wlds_window_set_size(struct wl_ds *w, uint32_t width, uint32_t height);
+
+/* lg_ds_impl.set_fullscreen: asks the compositor; the state follows its configure. */
+void wlds_window_set_fullscreen(struct wl_ds *w, bool fullscreen);
+
+/* lg_ds_impl.set_aspect: the ratio floating configures are fitted to (0 for none). */
+void wlds_window_set_aspect(struct wl_ds *w, uint32_t aspect_w, uint32_t aspect_h);
+
+/* lg_ds_impl.inhibit_screensaver: an idle inhibitor on our surface, if supported. */
+void wlds_window_inhibit_idle(struct wl_ds *w, bool inhibit);
 
 /* Binds the seat global and starts listening to it. */
 void wlds_input_bind_seat(struct wl_ds *w, uint32_t name, uint32_t version);

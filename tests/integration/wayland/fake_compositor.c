@@ -1,16 +1,11 @@
 /* A small fake compositor for the wayland display-server input tests; see fake_compositor.h.
  * One client at a time is expected (plus probe connections that come and go). All protocol
  * work happens on the compositor thread; the test thread talks to it through a pipe
- * (commands) and a mutex (recorded state). */
-#include "fake_compositor.h"
+ * (commands) and a mutex (recorded state). This file: surfaces, xdg-shell, the output,
+ * commands and the lifecycle; the seat and the extensions are in fake_seat_ext.c. */
+#include "fake_priv.h"
 
-#include <wayland-server.h>
-
-#include "idle-inhibit-unstable-v1-server-protocol.h"
-#include "keyboard-shortcuts-inhibit-unstable-v1-server-protocol.h"
-#include "pointer-constraints-unstable-v1-server-protocol.h"
 #include "relative-pointer-unstable-v1-server-protocol.h"
-#include "viewporter-server-protocol.h"
 #include "xdg-shell-server-protocol.h"
 #ifdef FAKE_HAVE_FRACTIONAL
 #include "fractional-scale-v1-server-protocol.h"
@@ -19,11 +14,10 @@
 #include <xkbcommon/xkbcommon.h>
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #define OUT_W 1280
@@ -33,44 +27,6 @@ struct cmd_msg {
   enum fake_cmd cmd;
   int32_t a, b;
 };
-
-struct fake_comp {
-  struct wl_display *display;
-  pthread_t thread;
-  bool thread_started;
-  int cmd_pipe[2];
-  struct wl_event_source *cmd_source;
-  char rundir[64];
-  int32_t scale;
-
-  /* the keymap handed to keyboards */
-  char *keymap;
-  size_t keymap_size;
-
-  /* client objects (compositor thread only) */
-  struct wl_resource *window; /* wl_surface with the toplevel role */
-  struct wl_resource *xdg_surf;
-  struct wl_resource *toplevel;
-  struct wl_resource *output;
-  struct wl_resource *pointer;
-  struct wl_resource *keyboard;
-  struct wl_resource *relative;
-  struct wl_resource *fractional;
-  bool configured;
-
-  /* command completion and recorded state */
-  pthread_mutex_t lock;
-  pthread_cond_t cond;
-  uint64_t cmds_sent, cmds_done;
-  struct fake_state st;
-};
-
-static void lock_state(struct fake_comp *fc) { pthread_mutex_lock(&fc->lock); }
-static void unlock_state(struct fake_comp *fc) { pthread_mutex_unlock(&fc->lock); }
-
-static void destroy_request(struct wl_client *c, struct wl_resource *r) { wl_resource_destroy(r); }
-
-static uint32_t next_serial(struct fake_comp *fc) { return wl_display_next_serial(fc->display); }
 
 /* ---- surfaces and regions -------------------------------------------------------------- */
 
@@ -310,297 +266,6 @@ static void wm_pong(struct wl_client *c, struct wl_resource *r, uint32_t serial)
 
 static const struct xdg_wm_base_interface wm_base_impl = {
     .destroy = destroy_request, .get_xdg_surface = wm_get_xdg_surface, .pong = wm_pong};
-
-/* ---- seat ------------------------------------------------------------------------------ */
-
-static void ptr_set_cursor(struct wl_client *c, struct wl_resource *r, uint32_t serial,
-                           struct wl_resource *surface, int32_t hx, int32_t hy)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  lock_state(fc);
-  fc->st.cursor_sets++;
-  fc->st.cursor_null = surface == NULL;
-  unlock_state(fc);
-}
-
-static const struct wl_pointer_interface pointer_impl = {.set_cursor = ptr_set_cursor,
-                                                         .release = destroy_request};
-
-static const struct wl_keyboard_interface keyboard_impl = {.release = destroy_request};
-
-static void pointer_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  if (fc->pointer == r)
-    fc->pointer = NULL;
-}
-
-static void keyboard_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  if (fc->keyboard == r)
-    fc->keyboard = NULL;
-}
-
-static void seat_get_pointer(struct wl_client *c, struct wl_resource *r, uint32_t id)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *p =
-      wl_resource_create(c, &wl_pointer_interface, wl_resource_get_version(r), id);
-  if (!p) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(p, &pointer_impl, fc, pointer_gone);
-  fc->pointer = p;
-}
-
-static void seat_get_keyboard(struct wl_client *c, struct wl_resource *r, uint32_t id)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *k =
-      wl_resource_create(c, &wl_keyboard_interface, wl_resource_get_version(r), id);
-  if (!k) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(k, &keyboard_impl, fc, keyboard_gone);
-  fc->keyboard = k;
-  int fd = memfd_create("fake-keymap", MFD_CLOEXEC);
-  if (fd >= 0 && ftruncate(fd, (off_t)fc->keymap_size) == 0 &&
-      pwrite(fd, fc->keymap, fc->keymap_size, 0) == (ssize_t)fc->keymap_size)
-    wl_keyboard_send_keymap(k, WL_KEYBOARD_KEYMAP_FORMAT_XKB_V1, fd, (uint32_t)fc->keymap_size);
-  if (fd >= 0)
-    close(fd);
-  wl_keyboard_send_repeat_info(k, 25, 600);
-}
-
-static void seat_get_touch(struct wl_client *c, struct wl_resource *r, uint32_t id)
-{
-  wl_resource_post_error(r, WL_SEAT_ERROR_MISSING_CAPABILITY, "no touch");
-}
-
-static const struct wl_seat_interface seat_impl = {.get_pointer = seat_get_pointer,
-                                                   .get_keyboard = seat_get_keyboard,
-                                                   .get_touch = seat_get_touch,
-                                                   .release = destroy_request};
-
-/* ---- relative pointer, constraints, inhibitors ---------------------------------------------- */
-
-static void set_flag(struct fake_comp *fc, bool *flag, bool v)
-{
-  lock_state(fc);
-  *flag = v;
-  unlock_state(fc);
-}
-
-static void relative_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  if (fc->relative == r)
-    fc->relative = NULL;
-  set_flag(fc, &fc->st.relative, false);
-}
-
-static const struct zwp_relative_pointer_v1_interface relative_impl = {.destroy = destroy_request};
-
-static void relmgr_get(struct wl_client *c, struct wl_resource *r, uint32_t id,
-                       struct wl_resource *pointer)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *p = wl_resource_create(c, &zwp_relative_pointer_v1_interface, 1, id);
-  if (!p) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(p, &relative_impl, fc, relative_gone);
-  fc->relative = p;
-  set_flag(fc, &fc->st.relative, true);
-}
-
-static const struct zwp_relative_pointer_manager_v1_interface relmgr_impl = {
-    .destroy = destroy_request, .get_relative_pointer = relmgr_get};
-
-static void locked_hint(struct wl_client *c, struct wl_resource *r, wl_fixed_t x, wl_fixed_t y)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  lock_state(fc);
-  fc->st.hint_x = wl_fixed_to_double(x);
-  fc->st.hint_y = wl_fixed_to_double(y);
-  unlock_state(fc);
-}
-
-static void constraint_region(struct wl_client *c, struct wl_resource *r,
-                              struct wl_resource *region)
-{
-}
-
-static const struct zwp_locked_pointer_v1_interface locked_impl = {.destroy = destroy_request,
-                                                                   .set_cursor_position_hint =
-                                                                       locked_hint,
-                                                                   .set_region = constraint_region};
-
-static const struct zwp_confined_pointer_v1_interface confined_impl = {
-    .destroy = destroy_request, .set_region = constraint_region};
-
-static void locked_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  set_flag(fc, &fc->st.locked, false);
-}
-
-static void confined_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  set_flag(fc, &fc->st.confined, false);
-}
-
-static void pc_lock(struct wl_client *c, struct wl_resource *r, uint32_t id,
-                    struct wl_resource *surface, struct wl_resource *pointer,
-                    struct wl_resource *region, uint32_t lifetime)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *l = wl_resource_create(c, &zwp_locked_pointer_v1_interface, 1, id);
-  if (!l) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(l, &locked_impl, fc, locked_gone);
-  set_flag(fc, &fc->st.locked, true);
-  zwp_locked_pointer_v1_send_locked(l);
-}
-
-static void pc_confine(struct wl_client *c, struct wl_resource *r, uint32_t id,
-                       struct wl_resource *surface, struct wl_resource *pointer,
-                       struct wl_resource *region, uint32_t lifetime)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *l = wl_resource_create(c, &zwp_confined_pointer_v1_interface, 1, id);
-  if (!l) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(l, &confined_impl, fc, confined_gone);
-  set_flag(fc, &fc->st.confined, true);
-  zwp_confined_pointer_v1_send_confined(l);
-}
-
-static const struct zwp_pointer_constraints_v1_interface constraints_impl = {
-    .destroy = destroy_request, .lock_pointer = pc_lock, .confine_pointer = pc_confine};
-
-static const struct zwp_keyboard_shortcuts_inhibitor_v1_interface ksi_impl = {.destroy =
-                                                                                  destroy_request};
-
-static void ksi_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  set_flag(fc, &fc->st.kb_inhibit, false);
-}
-
-static void ksi_inhibit(struct wl_client *c, struct wl_resource *r, uint32_t id,
-                        struct wl_resource *surface, struct wl_resource *seat)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *i =
-      wl_resource_create(c, &zwp_keyboard_shortcuts_inhibitor_v1_interface, 1, id);
-  if (!i) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(i, &ksi_impl, fc, ksi_gone);
-  set_flag(fc, &fc->st.kb_inhibit, true);
-  zwp_keyboard_shortcuts_inhibitor_v1_send_active(i);
-}
-
-static const struct zwp_keyboard_shortcuts_inhibit_manager_v1_interface ksi_mgr_impl = {
-    .destroy = destroy_request, .inhibit_shortcuts = ksi_inhibit};
-
-static const struct zwp_idle_inhibitor_v1_interface idle_impl = {.destroy = destroy_request};
-
-static void idle_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  set_flag(fc, &fc->st.idle_inhibit, false);
-}
-
-static void idle_create(struct wl_client *c, struct wl_resource *r, uint32_t id,
-                        struct wl_resource *surface)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *i = wl_resource_create(c, &zwp_idle_inhibitor_v1_interface, 1, id);
-  if (!i) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(i, &idle_impl, fc, idle_gone);
-  set_flag(fc, &fc->st.idle_inhibit, true);
-}
-
-static const struct zwp_idle_inhibit_manager_v1_interface idle_mgr_impl = {
-    .destroy = destroy_request, .create_inhibitor = idle_create};
-
-/* ---- viewporter and fractional scale ------------------------------------------------------ */
-
-static void vp_source(struct wl_client *c, struct wl_resource *r, wl_fixed_t x, wl_fixed_t y,
-                      wl_fixed_t w, wl_fixed_t h)
-{
-}
-
-static void vp_destination(struct wl_client *c, struct wl_resource *r, int32_t w, int32_t h)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  lock_state(fc);
-  fc->st.dest_w = w;
-  fc->st.dest_h = h;
-  unlock_state(fc);
-}
-
-static const struct wp_viewport_interface viewport_impl = {
-    .destroy = destroy_request, .set_source = vp_source, .set_destination = vp_destination};
-
-static void vpr_get(struct wl_client *c, struct wl_resource *r, uint32_t id,
-                    struct wl_resource *surface)
-{
-  struct wl_resource *v = wl_resource_create(c, &wp_viewport_interface, 1, id);
-  if (!v) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(v, &viewport_impl, wl_resource_get_user_data(r), NULL);
-}
-
-static const struct wp_viewporter_interface viewporter_impl = {.destroy = destroy_request,
-                                                               .get_viewport = vpr_get};
-
-#ifdef FAKE_HAVE_FRACTIONAL
-static const struct wp_fractional_scale_v1_interface frac_impl = {.destroy = destroy_request};
-
-static void frac_gone(struct wl_resource *r)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  if (fc->fractional == r)
-    fc->fractional = NULL;
-  set_flag(fc, &fc->st.fractional, false);
-}
-
-static void fracmgr_get(struct wl_client *c, struct wl_resource *r, uint32_t id,
-                        struct wl_resource *surface)
-{
-  struct fake_comp *fc = wl_resource_get_user_data(r);
-  struct wl_resource *f = wl_resource_create(c, &wp_fractional_scale_v1_interface, 1, id);
-  if (!f) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(f, &frac_impl, fc, frac_gone);
-  fc->fractional = f;
-  set_flag(fc, &fc->st.fractional, true);
-}
-
-static const struct wp_fractional_scale_manager_v1_interface fracmgr_impl = {
-    .destroy = destroy_request, .get_fractional_scale = fracmgr_get};
-#endif
-
 /* ---- globals --------------------------------------------------------------------------- */
 
 static void output_gone(struct wl_resource *r)
@@ -610,48 +275,8 @@ static void output_gone(struct wl_resource *r)
     fc->output = NULL;
 }
 
-/* One bind function for every global: the implementation comes from the interface. */
-static void bind_global(struct wl_client *c, void *data, uint32_t version, uint32_t id,
-                        const struct wl_interface *iface, const void *impl,
-                        wl_resource_destroy_func_t gone)
-{
-  struct wl_resource *r = wl_resource_create(c, iface, (int)version, id);
-  if (!r) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(r, impl, data, gone);
-}
-
-#define BINDER(name, iface, impl)                                                                  \
-  static void name(struct wl_client *c, void *data, uint32_t version, uint32_t id)                 \
-  {                                                                                                \
-    bind_global(c, data, version, id, iface, impl, NULL);                                          \
-  }
-
 BINDER(bind_compositor, &wl_compositor_interface, &compositor_impl)
 BINDER(bind_wm_base, &xdg_wm_base_interface, &wm_base_impl)
-BINDER(bind_relmgr, &zwp_relative_pointer_manager_v1_interface, &relmgr_impl)
-BINDER(bind_constraints, &zwp_pointer_constraints_v1_interface, &constraints_impl)
-BINDER(bind_ksi, &zwp_keyboard_shortcuts_inhibit_manager_v1_interface, &ksi_mgr_impl)
-BINDER(bind_idle, &zwp_idle_inhibit_manager_v1_interface, &idle_mgr_impl)
-BINDER(bind_viewporter, &wp_viewporter_interface, &viewporter_impl)
-#ifdef FAKE_HAVE_FRACTIONAL
-BINDER(bind_fracmgr, &wp_fractional_scale_manager_v1_interface, &fracmgr_impl)
-#endif
-
-static void bind_seat(struct wl_client *c, void *data, uint32_t version, uint32_t id)
-{
-  struct wl_resource *r = wl_resource_create(c, &wl_seat_interface, (int)version, id);
-  if (!r) {
-    wl_client_post_no_memory(c);
-    return;
-  }
-  wl_resource_set_implementation(r, &seat_impl, data, NULL);
-  wl_seat_send_capabilities(r, WL_SEAT_CAPABILITY_POINTER | WL_SEAT_CAPABILITY_KEYBOARD);
-  if (version >= 2)
-    wl_seat_send_name(r, "fake-seat");
-}
 
 static void bind_output(struct wl_client *c, void *data, uint32_t version, uint32_t id)
 {
@@ -838,22 +463,10 @@ struct fake_comp *fake_comp_start(int32_t output_scale)
   wl_display_init_shm(fc->display);
   if (!wl_global_create(fc->display, &wl_compositor_interface, 4, fc, bind_compositor) ||
       !wl_global_create(fc->display, &xdg_wm_base_interface, 3, fc, bind_wm_base) ||
-      !wl_global_create(fc->display, &wl_seat_interface, 5, fc, bind_seat) ||
+      !fake_add_seat_global(fc) ||
       !wl_global_create(fc->display, &wl_output_interface, 2, fc, bind_output) ||
-      !wl_global_create(fc->display, &zwp_relative_pointer_manager_v1_interface, 1, fc,
-                        bind_relmgr) ||
-      !wl_global_create(fc->display, &zwp_pointer_constraints_v1_interface, 1, fc,
-                        bind_constraints) ||
-      !wl_global_create(fc->display, &zwp_keyboard_shortcuts_inhibit_manager_v1_interface, 1, fc,
-                        bind_ksi) ||
-      !wl_global_create(fc->display, &zwp_idle_inhibit_manager_v1_interface, 1, fc, bind_idle) ||
-      !wl_global_create(fc->display, &wp_viewporter_interface, 1, fc, bind_viewporter))
+      !fake_add_ext_globals(fc))
     goto fail;
-#ifdef FAKE_HAVE_FRACTIONAL
-  if (!wl_global_create(fc->display, &wp_fractional_scale_manager_v1_interface, 1, fc,
-                        bind_fracmgr))
-    goto fail;
-#endif
   if (pipe(fc->cmd_pipe) < 0)
     goto fail;
   fc->cmd_source = wl_event_loop_add_fd(wl_display_get_event_loop(fc->display), fc->cmd_pipe[0],
