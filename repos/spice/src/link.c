@@ -229,7 +229,7 @@ int spice_sock_connect(const char *host, uint16_t port, const char *unix_path, u
     fd = connect_addr(ai->ai_addr, ai->ai_addrlen, ai->ai_family, deadline, err);
   freeaddrinfo(res);
   if (fd < 0) {
-    LG_ERROR("spice: cannot connect to %s:%u: %s", host, port, spice_error_str(*err));
+    LG_DEBUG("spice: cannot connect to %s:%u: %s", host, port, spice_error_str(*err));
     return -1;
   }
   int one = 1;
@@ -291,9 +291,9 @@ enum spice_error spice_link_handshake(int fd, uint32_t connection_id, uint8_t ty
   if (code != SPICE_LINK_ERR_OK) {
     e = spice_link_error_map(code);
     if (e == SPICE_ERR_PERMISSION_DENIED)
-      LG_ERROR("spice: permission denied: wrong password");
+      LG_DEBUG("spice: permission denied: wrong password");
     else
-      LG_ERROR("spice: link failed with server error %u", code);
+      LG_DEBUG("spice: link failed with server error %u", code);
     return e;
   }
   *mini = (reply.common_caps & (1u << SPICE_COMMON_CAP_MINI_HEADER)) != 0;

@@ -257,7 +257,7 @@ static void *worker(void *arg)
   if (atomic_load(&s->stop) && e == SPICE_OK)
     e = SPICE_ERR_DISCONNECTED;
   if (e != SPICE_OK && !atomic_load(&s->stop))
-    LG_ERROR("spice: session ended: %s", spice_error_str(e));
+    LG_DEBUG("spice: session ended: %s (reported to the caller through on_closed)", spice_error_str(e));
   set_state(s, SPICE_STATE_CLOSED, e);
   if (s->cfg.cb.on_closed && !atomic_load(&s->stop))
     s->cfg.cb.on_closed(s->cfg.cb.opaque, e);
