@@ -2,6 +2,9 @@
  * pattern generator last (it always probes true). */
 #include "capture.h"
 
+#ifdef LG_HAVE_CAPTURE_DXGI
+#include "dxgi/dxgi_capture.h"
+#endif
 #ifdef LG_HAVE_CAPTURE_XCB
 #include "xcb/xcb_capture.h"
 #endif
@@ -10,6 +13,9 @@
 #endif
 
 const struct lg_capture_backend *const lg_capture_backends[] = {
+#ifdef LG_HAVE_CAPTURE_DXGI
+    &lg_capture_dxgi,
+#endif
 #ifdef LG_HAVE_CAPTURE_XCB
     &lg_capture_xcb,
 #endif

@@ -2,6 +2,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,8 +215,8 @@ bool lg_capture_copy_cpu(const struct lg_capture_frame *frame, const uint8_t *sr
   }
   size_t row_bytes = (size_t)frame->width * px;
   if (row_bytes > dst->pitch || row_bytes > src_pitch) {
-    LG_ERROR_RL("capture: row of %zu bytes does not fit pitch %zu/%zu", row_bytes, dst->pitch,
-                src_pitch);
+    LG_ERROR_RL("capture: row of %" PRIu64 " bytes does not fit pitch %" PRIu64 "/%" PRIu64,
+                (uint64_t)row_bytes, (uint64_t)dst->pitch, (uint64_t)src_pitch);
     return false;
   }
   uint32_t rows = frame->height < dst->rows ? frame->height : dst->rows;

@@ -186,8 +186,9 @@ static bool session_begin(struct lg_host_session *s, const struct lg_host_config
   s->tick = lg_thread_create("lgmp-tick", tick_thread, s);
   if (!s->tick)
     goto fail;
-  LG_INFO("host: session 0x%08" PRIx32 " up: capture '%s', udata %zu bytes, features 0x%" PRIx32,
-          lgmp_host_session_id(s->lgmp), b->name, ulen, features);
+  LG_INFO("host: session 0x%08" PRIx32 " up: capture '%s', udata %" PRIu64
+          " bytes, features 0x%" PRIx32,
+          lgmp_host_session_id(s->lgmp), b->name, (uint64_t)ulen, features);
   return true;
 fail:
   session_end(s);

@@ -11,6 +11,34 @@
 
 #define TEXT_MAX 1024
 
+#ifdef _WIN32
+/* Where the device facts come from, and the no-device verdict, on a Windows guest. */
+#define SRC_DEVICES "SetupAPI IVSHMEM driver interfaces"
+#define SRC_BAR "cfgmgr32 resources of %.100s"
+#define NO_DEV_TITLE "No IVSHMEM device in this guest: is the virtio-win IVSHMEM driver installed?"
+#define NO_DEV_DETAIL                                                                              \
+  "looking-glass-host needs the shared memory of an ivshmem-plain PCI device (1af4:1110) "         \
+  "through the virtio-win IVSHMEM driver (or a file given with -f); Windows lists no device "      \
+  "with that driver's interface."
+#define NO_DEV_REMEDY                                                                              \
+  "Install the virtio-win IVSHMEM driver: Device Manager > 'PCI standard RAM Controller' > "       \
+  "Update driver > the virtio-win ISO's ivshmem folder (ivshmem.inf).\n"                           \
+  "If no such device is listed, give the VM one: QEMU -device ivshmem-plain,memdev=ivshmem; "      \
+  "libvirt <shmem name='looking-glass'><model type='ivshmem-plain'/></shmem>"
+#else
+#define SRC_DEVICES "sysfs PCI devices 1af4:1110"
+#define SRC_BAR "sysfs %.100s/resource"
+#define NO_DEV_TITLE "No IVSHMEM device (PCI 1af4:1110) in this guest"
+#define NO_DEV_DETAIL                                                                              \
+  "looking-glass-host needs the shared memory of an ivshmem-plain PCI device (or a file "          \
+  "given with -f); sysfs lists none."
+#define NO_DEV_REMEDY                                                                              \
+  "QEMU:    -device ivshmem-plain,memdev=ivshmem -object memory-backend-file,id=ivshmem,"          \
+  "share=on,mem-path=/dev/kvmfr0,size=128M\n"                                                      \
+  "libvirt: <shmem name='looking-glass'><model type='ivshmem-plain'/>"                             \
+  "<size unit='M'>128</size></shmem>"
+#endif
+
 bool lg_host_diag_parse_format(const char *arg, enum lg_host_diag_format *out)
 {
   if (!arg || !*arg || strcmp(arg, "text") == 0) {
@@ -29,10 +57,10 @@ void lg_host_diag_add_facts(struct lg_diag *d, const struct lg_guest_facts *f,
 {
   const enum lg_diag_half g = LG_DIAG_GUEST;
   char src[LG_DIAG_SOURCE_MAX];
-  lg_diag_set_u64(d, g, "guest.ivshmem.count", f->ivshmem_count, "sysfs PCI devices 1af4:1110");
+  lg_diag_set_u64(d, g, "guest.ivshmem.count", f->ivshmem_count, SRC_DEVICES);
   if (f->bdf[0]) {
-    lg_diag_set_str(d, g, "guest.ivshmem.bdf", f->bdf, "sysfs PCI devices 1af4:1110");
-    snprintf(src, sizeof(src), "sysfs %.100s/resource", f->bdf);
+    lg_diag_set_str(d, g, "guest.ivshmem.bdf", f->bdf, SRC_DEVICES);
+    snprintf(src, sizeof(src), SRC_BAR, f->bdf);
     if (f->valid & LGDIAG_VALID_BAR_ADDR)
       lg_diag_set_u64(d, g, "guest.ivshmem.bar2", f->bar_addr, src);
     if (f->valid & LGDIAG_VALID_BAR_SIZE)
@@ -90,14 +118,8 @@ static size_t region_rules(struct lg_diag *d)
     get_u(d, "guest.region.stage", &stage);
     get_u(d, "guest.region.errno", &err);
     if (!file && count == 0) {
-      lg_diag_add_finding(
-          d, "guest.no_ivshmem", LG_DIAG_ERROR, "No IVSHMEM device (PCI 1af4:1110) in this guest",
-          "looking-glass-host needs the shared memory of an ivshmem-plain PCI device (or a file "
-          "given with -f); sysfs lists none.",
-          "QEMU:    -device ivshmem-plain,memdev=ivshmem -object memory-backend-file,id=ivshmem,"
-          "share=on,mem-path=/dev/kvmfr0,size=128M\n"
-          "libvirt: <shmem name='looking-glass'><model type='ivshmem-plain'/>"
-          "<size unit='M'>128</size></shmem>");
+      lg_diag_add_finding(d, "guest.no_ivshmem", LG_DIAG_ERROR, NO_DEV_TITLE, NO_DEV_DETAIL,
+                          NO_DEV_REMEDY);
       return 1;
     }
     snprintf(title, sizeof(title),

@@ -1,7 +1,7 @@
-/* looking-glass-host --diagnose: collects the guest facts (ivshmem BAR2 from sysfs, CPUID
- * phys/virt bits and hypervisor, a read-only probe of the region) into an lg_diag store,
- * adds guest-side findings to the shared rules' ones and prints a text or JSON report.
- * Never writes the region: it is opened O_RDONLY and mapped PROT_READ. */
+/* looking-glass-host --diagnose: collects the guest facts (ivshmem BAR2 from sysfs or, on
+ * Windows, from the IVSHMEM driver and cfgmgr32; CPUID phys/virt bits and hypervisor; a
+ * read-only probe of the region) into an lg_diag store, adds guest-side findings to the shared
+ * rules' ones and prints a text or JSON report. Never writes the region (opened read-only). */
 #ifndef LG_HOST_DIAGNOSE_H
 #define LG_HOST_DIAGNOSE_H
 

@@ -2,16 +2,34 @@
  * and the LGDIAG record with the guest facts. Files are read below a configurable root. */
 #include "app.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32
+#include "win_sysinfo.h"
+#else
+#include <fcntl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+#endif
 
 #include "lg/cpuinfo.h"
 #include "lg/kvmfr_udata.h"
 #include "lg/log.h"
 
+#ifdef _WIN32
+/* Windows: SMBIOS through GetSystemFirmwareTable, the name from the registry; no root. */
+static bool read_uuid(const char *root, uint8_t out[16])
+{
+  (void)root;
+  return lg_win_read_uuid(out);
+}
+
+static void read_os_name(const char *root, char *out, size_t size)
+{
+  (void)root;
+  lg_win_os_name(out, size);
+}
+#else
 static bool read_root_file(const char *root, const char *rel, char *buf, size_t size)
 {
   char path[1024];
@@ -94,6 +112,7 @@ static void read_os_name(const char *root, char *out, size_t size)
   if (uname(&u) == 0)
     snprintf(out, size, "%s %s", u.sysname, u.release);
 }
+#endif
 
 size_t lg_host_build_udata(void *buf, size_t cap, const char *version, uint32_t features,
                            const char *capture_name, const struct lg_guest_facts *facts,
@@ -117,7 +136,11 @@ size_t lg_host_build_udata(void *buf, size_t cap, const char *version, uint32_t 
   snprintf(u.vminfo.model, sizeof(u.vminfo.model), "%s", cpu.brand);
 
   u.has_osinfo = true;
+#ifdef _WIN32
+  u.osinfo.os = KVMFR_OS_WINDOWS;
+#else
   u.osinfo.os = KVMFR_OS_LINUX;
+#endif
   read_os_name(root, u.osinfo.name, sizeof(u.osinfo.name));
 
   u.has_lgdiag = true;

@@ -1,6 +1,9 @@
 /* looking-glass-host entry point: options (built-in table plus every capture backend's own
  * options as "<backend>:<name>"), signals, then the app core (app.c). */
 #include <signal.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,11 +71,21 @@ static const struct lg_option_desc host_options[] = {
 /* Signal-handler flag; the only state the handler touches. */
 static _Atomic bool stop_flag;
 
+#ifdef _WIN32
+/* Console Ctrl+C / Ctrl+Break / close: runs on a thread the system creates. */
+static BOOL WINAPI on_console_ctrl(DWORD type)
+{
+  (void)type;
+  atomic_store(&stop_flag, true);
+  return TRUE;
+}
+#else
 static void on_signal(int sig)
 {
   (void)sig;
   atomic_store(&stop_flag, true);
 }
+#endif
 
 /* The capture backends' options, registered as STRING options named "<backend>:<name>". */
 struct backend_opts {
@@ -192,12 +205,16 @@ int main(int argc, char **argv)
   lg_options_log_values(opts);
   LG_INFO("looking-glass-host %s", LG_VERSION);
 
+#ifdef _WIN32
+  SetConsoleCtrlHandler(on_console_ctrl, TRUE);
+#else
   struct sigaction sa;
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+#endif
 
   struct lg_capture_options copts = {.get = capture_opt_get, .opaque = opts};
   struct lg_host_config cfg = {

@@ -1,6 +1,7 @@
 /* The `pattern` capture backend (see pattern.h for the image it draws). */
 #include "pattern.h"
 
+#include <inttypes.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,8 +418,8 @@ static struct lg_capture *pattern_create(const struct lg_capture_options *opts)
   p->pitch = (size_t)width * p->bpp;
   p->buf = malloc(p->pitch * height);
   if (!p->buf) {
-    LG_ERROR("pattern: cannot allocate %zu bytes for a %ux%u frame", p->pitch * height, width,
-             height);
+    LG_ERROR("pattern: cannot allocate %" PRIu64 " bytes for a %ux%u frame",
+             (uint64_t)p->pitch * height, width, height);
     free(p);
     return NULL;
   }
