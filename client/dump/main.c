@@ -232,7 +232,7 @@ static void emit_record(struct emit *e, const struct lg_kvmfr_udata *u, uint32_t
   } else if (first && r->type == KVMFR_RECORD_OSINFO && u->has_osinfo) {
     emit_u(e, "os", u->osinfo.os);
     emit_s(e, "osName", lg_kvmfr_os_name(u->osinfo.os));
-    emit_s(e, "name", u->osinfo.name);
+    emit_s(e, "osText", u->osinfo.name);
   } else if (first && r->type == KVMFR_RECORD_LGDIAG) {
     if (u->has_lgdiag)
       emit_lgdiag(e, &u->lgdiag);

@@ -16,7 +16,7 @@ cat "$out"
 for want in "magic: 0x504D474C" "sessionID: 0x627A5D95" "timestamp: 2955429" \
             "udataSize: 197" "alive: no" "clientID: 0x6B8B4567" "offset: 0x2181000" \
             "hostver: B7" "capture: XCB" "model: AMD EPYC" \
-            "name: Debian GNU/Linux 12 (bookworm), kernel: Linux 6.18.44-fc-v782 on x86_64" \
+            "osText: Debian GNU/Linux 12 (bookworm), kernel: Linux 6.18.44-fc-v782 on x86_64" \
             "frameSerial: 2143" "pitch: 7680" "wp: 8294400" "- 40 00 00 00" "- 40 00 07 00" \
             "x: 953" "y: 533" "nonZeroPixels: 176" "emptySlots: 20" "valid: yes"; do
   grep -qF -- "$want" "$out" || fail "text dump lacks '$want'"
@@ -40,7 +40,7 @@ k = d["kvmfr"]
 assert k["version"] == 20 and k["hostver"] == "B7" and k["features"] == 0
 r = k["records"]
 assert [(x["type"], x["size"], x["regionOffset"]) for x in r] == [(1, 60, 0x16AC), (2, 73, 0x16F0)]
-assert r[1]["name"].startswith("Debian GNU/Linux 12")
+assert r[1]["osText"].startswith("Debian GNU/Linux 12")
 f = d["frame"]
 assert f["valid"] and f["slot"] == 1 and f["frameSerial"] == 2143 and f["wp"] == 8294400
 assert f["firstPixels"][0] == "40 00 00 00"
