@@ -163,6 +163,8 @@ static bool validate_nonempty(const struct lg_option_value *v, char *expect, siz
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", "fatal", NULL};
 
+static const char *const display_servers[] = {"auto", "wayland", "x11", "sdl", NULL};
+
 static const struct lg_option_desc client_table[] = {
     /* app */
     {.section = "app",
@@ -178,6 +180,12 @@ static const struct lg_option_desc client_table[] = {
      .description = "The renderer to use",
      .def = "auto",
      .validate = validate_nonempty},
+    {.section = "app",
+     .name = "displayServer",
+     .type = LG_OPT_ENUM,
+     .description = "Display server: auto probes wayland, x11 and sdl in that order",
+     .def = "auto",
+     .values = display_servers},
     {.section = "app",
      .name = "allowDMA",
      .type = LG_OPT_BOOL,

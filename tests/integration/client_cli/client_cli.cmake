@@ -106,6 +106,13 @@ elseif(CASE STREQUAL "no_display")
   expect_in(ERR "display server x11: not available")
   expect_in(ERR "display server sdl: not available")
   expect_in(ERR "no display server could open a window")
+  # app:displayServer picks one display server and probes nothing else.
+  run(app:displayServer=sdl -f ${WORK}/no-region)
+  expect_nonzero()
+  expect_in(ERR "display server 'sdl' is not usable here")
+  run(app:displayServer=vulkan)
+  expect_nonzero()
+  expect_in(ERR "expected one of: auto, wayland, x11, sdl")
 elseif(CASE STREQUAL "diagnose")
   # --diagnose runs without a window: a missing region is an error finding (exit 2) that
   # names the path; --diagnose=json prints JSON with the same finding.
