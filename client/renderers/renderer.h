@@ -84,6 +84,14 @@ struct lg_renderer_impl {
   void (*set_overlay)(struct lg_renderer *r, const struct lg_drawlist *list);
   /* Draws and swaps if anything changed (or `force`); true if it did. */
   bool (*render)(struct lg_renderer *r, bool force);
+  /* True if frames can be imported as DMA-BUFs; else `*why` (may be NULL) gets the reason.
+   * NULL op: no DMA-BUF support. */
+  bool (*supports_dmabuf)(struct lg_renderer *r, const char **why);
+  /* A frame as a DMA-BUF: the data (current format) starts at `offset_in_fd` in `fd` (owned by
+   * the caller, kept open while frames use it). False if the import failed (logged): the
+   * caller then uses on_frame. Images are cached per (buffer, offset, format). */
+  bool (*on_frame_dmabuf)(struct lg_renderer *r, int fd, uint32_t offset_in_fd,
+                          const struct frame_damage_rect *rects, uint32_t count);
 };
 
 /* The EGL + GLES 3 renderer. */

@@ -156,6 +156,8 @@ static bool hand_over(struct session *s, const struct lg_frame_view *v, const ui
   s->fr.format_changed = s->format_pending;
   s->fr.format = s->fmt;
   s->fr.data = data;
+  s->fr.frame_pos = v->msg_offset;
+  s->fr.data_pos = v->data_offset;
   s->fr.serial = v->header.frame_serial;
   s->fr.flags = v->header.flags;
   s->fr.damage_count = full ? 0 : v->damage_count;

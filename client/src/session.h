@@ -50,6 +50,8 @@ struct session_frame {
   bool format_changed; /* call the renderer's on_frame_format before on_frame */
   struct session_format format;
   const uint8_t *data;
+  uint64_t frame_pos; /* region offset of the KVMFRFrame (the DMA-BUF cache key) */
+  uint64_t data_pos;  /* region offset of `data` (data_height * pitch bytes, all written) */
   uint32_t serial;
   uint32_t flags;        /* FRAME_FLAG_* */
   uint32_t damage_count; /* 0: full damage */

@@ -482,6 +482,7 @@ static void egl_destroy(struct lg_renderer *r)
     egl_overlay_free(r);
     egl_cursor_free(r);
     egl_frame_free(r);
+    egl_dmabuf_free(r);
     glDeleteBuffers(1, &r->quad_vbo);
     glDeleteVertexArrays(1, &r->quad_vao);
     glDeleteProgram(r->frame_prog);
@@ -649,4 +650,6 @@ const struct lg_renderer_impl lg_renderer_egl = {
     .set_font = egl_set_font,
     .set_overlay = egl_set_overlay,
     .render = egl_render,
+    .supports_dmabuf = egl_dmabuf_supported,
+    .on_frame_dmabuf = egl_dmabuf_frame,
 };

@@ -61,6 +61,34 @@ struct egl_overlay {
   size_t verts_cap; /* vertices */
 };
 
+#define EGL_DMABUF_IMAGES 4
+
+/* One imported frame buffer (egl_dmabuf.c), keyed by the buffer's identity and layout. */
+struct egl_dmabuf_image {
+  EGLImageKHR image; /* EGL_NO_IMAGE_KHR: unused */
+  uint64_t dev, ino; /* fstat of the DMA-BUF fd: fd numbers get reused, inodes do not */
+  uint32_t offset, fourcc, width, height, pitch;
+  uint64_t last_use;
+};
+
+/* The entry points a DMA-BUF import needs (egl_dmabuf_probe fills them). */
+struct egl_dmabuf_procs {
+  PFNEGLCREATEIMAGEKHRPROC create_image;
+  PFNEGLDESTROYIMAGEKHRPROC destroy_image;
+  PFNGLEGLIMAGETARGETTEXTURE2DOESPROC target_texture;
+};
+
+/* DMA-BUF import state of the renderer (egl_dmabuf.c). */
+struct egl_dmabuf {
+  bool probed, supported;
+  const char *why; /* why not supported */
+  struct egl_dmabuf_procs procs;
+  struct egl_dmabuf_image img[EGL_DMABUF_IMAGES];
+  EGLImageKHR bound; /* image the frame texture currently shows, or EGL_NO_IMAGE_KHR */
+  uint64_t tick;
+  bool warned;
+};
+
 struct lg_renderer {
   struct lg_renderer_params params;
   EGLDisplay dpy;
@@ -77,6 +105,7 @@ struct lg_renderer {
   struct egl_frame frame;
   struct egl_cursor cursor;
   struct egl_overlay overlay;
+  struct egl_dmabuf dmabuf;
 
   /* layout: frame pixels -> NDC (GLSL mat3, column-major) and -> window pixels (2x3) */
   float xform[9];
@@ -114,6 +143,25 @@ bool egl_frame_format(struct lg_renderer *r, const struct lg_frame_format *fmt);
 /* Uploads the damaged parts of a frame. */
 bool egl_frame_upload(struct lg_renderer *r, const uint8_t *data,
                       const struct frame_damage_rect *rects, uint32_t count);
+
+/* DMA-BUF module (egl_dmabuf.c). DRM fourcc for a FRAME_TYPE_*; 0 if it has none. */
+uint32_t egl_dmabuf_fourcc(uint32_t frame_type);
+/* Checks `dpy` and the current GL context for DMA-BUF import and loads the entry points;
+ * false with `*why` set (a static string) if it is not possible. */
+bool egl_dmabuf_probe(EGLDisplay dpy, struct egl_dmabuf_procs *procs, const char **why);
+/* Imports data_height rows of `fmt` at `offset` in DMA-BUF `fd` as an EGLImage; returns
+ * EGL_NO_IMAGE_KHR with `why` filled on failure. Needs no window or renderer. */
+EGLImageKHR egl_dmabuf_import(EGLDisplay dpy, const struct egl_dmabuf_procs *procs, int fd,
+                              uint32_t offset, const struct lg_frame_format *fmt, char *why,
+                              size_t why_cap);
+/* Renderer op: true if frames can be imported, else `*why` says why. */
+bool egl_dmabuf_supported(struct lg_renderer *r, const char **why);
+/* Renderer op: shows the frame at `offset` in `fd` through a cached EGLImage. False (logged
+ * once) if it cannot: the frame texture is then a plain texture again for on_frame. */
+bool egl_dmabuf_frame(struct lg_renderer *r, int fd, uint32_t offset,
+                      const struct frame_damage_rect *rects, uint32_t count);
+/* Destroys every cached image (call with the context current, before the display goes). */
+void egl_dmabuf_free(struct lg_renderer *r);
 
 /* Cursor module (egl_cursor.c). Allocates the conversion buffer and texture. */
 bool egl_cursor_init(struct lg_renderer *r);
