@@ -15,6 +15,7 @@ int app_run(const struct lg_options *opts)
 
 #else
 
+#include "diag_live.h"
 #include "displayserver.h"
 #include "lg/thread.h"
 #include "lg/time.h"
@@ -22,18 +23,16 @@ int app_run(const struct lg_options *opts)
 #include "region.h"
 #include "renderer.h"
 #include "session.h"
+#include "spice_input.h"
 
 #include <linux/input-event-codes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define REGION_RETRY_MS 1000u
 #define IDLE_WAIT_MS 4u /* longest wait between event pumps when nothing happens */
-#define DIAG_LINES 16
-#define DIAG_LEN 160
 
 struct app {
   const struct lg_options *opts;
@@ -46,6 +45,7 @@ struct app {
   uint64_t region_retry_ms;
   struct session *session;
   struct lg_event *wake;
+  struct spice_input *spice;
 
   struct lg_ds *ds;
   struct lg_renderer *r;
@@ -69,7 +69,7 @@ struct app {
   bool esc_down, show_fps, show_diag, captured;
   struct overlay_alerts alerts;
   struct overlay_fps fps;
-  char diag[DIAG_LINES][DIAG_LEN];
+  struct diag_live *dlive; /* the diagnostics panel's worker */
 };
 
 /* Set by SIGINT/SIGTERM: the loop ends and the client exits 0. */
@@ -117,6 +117,7 @@ static void set_capture(struct app *a, bool on)
   if (lg_option_get_bool(a->opts, "input", "hideCursor"))
     d->set_cursor_visible(a->ds, !on);
   a->captured = on && ok;
+  spice_input_set_capture(a->spice, a->captured);
   overlay_alerts_push(&a->alerts, a->captured ? "Input capture on" : "Input capture off",
                       lg_time_ms());
   a->overlay_dirty = true;
@@ -169,6 +170,20 @@ static void on_key(void *opaque, uint32_t evdev, bool down)
   }
   if (a->esc_down && down)
     combo(a, evdev);
+  else
+    spice_input_key(a->spice, evdev, down);
+}
+
+static void on_raw_motion(void *opaque, double dx, double dy)
+{
+  struct app *a = opaque;
+  spice_input_raw_motion(a->spice, dx, dy);
+}
+
+static void on_button(void *opaque, enum lg_ds_button button, bool down)
+{
+  struct app *a = opaque;
+  spice_input_button(a->spice, (int)button, down);
 }
 
 static void on_fullscreen(void *opaque, bool fs)
@@ -179,63 +194,6 @@ static void on_fullscreen(void *opaque, bool fs)
 }
 
 /* ---- overlay ------------------------------------------------------------------------ */
-
-static void diag_line(struct app *a, size_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Appends one diagnostics line (cut to DIAG_LEN); ignored once DIAG_LINES are used. */
-static void diag_line(struct app *a, size_t *n, const char *fmt, ...)
-{
-  if (*n >= DIAG_LINES)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(a->diag[(*n)++], DIAG_LEN, fmt, ap);
-  va_end(ap);
-}
-
-static size_t build_diag(struct app *a)
-{
-  size_t n = 0;
-#define DL(...) diag_line(a, &n, __VA_ARGS__)
-  const char *path = lg_option_get_string(a->opts, "app", "shmFile");
-  if (a->region_open)
-    DL("region: %s, %llu MiB, %s", path, (unsigned long long)(a->region.size >> 20),
-       a->region.is_kvmfr ? "kvmfr device (DMA-BUF possible; copy path used)" : "file (copy path)");
-  else
-    DL("region: %s: %s", path, a->region_msg);
-  DL("state: %s", a->info.message);
-  if (a->info.have_udata) {
-    const struct lg_kvmfr_udata *u = &a->info.udata;
-    DL("host version: %s, features 0x%x", u->hostver, u->features);
-    if (u->has_vminfo)
-      DL("capture: %s, guest CPU: %s (%u cpus)", u->vminfo.capture, u->vminfo.model,
-         u->vminfo.cpus);
-    if (u->has_osinfo)
-      DL("guest OS: %s (%s)", u->osinfo.name, lg_kvmfr_os_name(u->osinfo.os));
-    if (u->has_lgdiag) {
-      const struct lg_diag_record *d = &u->lgdiag;
-      DL("guest BAR2: 0x%llx, %llu MiB", (unsigned long long)d->bar_addr,
-         (unsigned long long)(d->bar_size >> 20));
-      DL("guest phys-bits %u, virt-bits %u, map stage %s, failures %u, error %u", d->phys_bits,
-         d->virt_bits, lg_diag_map_stage_name(d->map_stage), d->map_failures, d->map_error);
-      if (d->has_detail)
-        DL("guest detail: %s", d->detail);
-    } else {
-      DL("no LGDIAG record from the guest (B7 host?)");
-    }
-  }
-  if (a->have_frame)
-    DL("frame: %ux%u, type %u, pitch %u, rotation %u", a->fmt.width, a->fmt.height, a->fmt.type,
-       a->fmt.pitch, a->fmt.rotation * 90);
-  if (a->session) {
-    uint64_t frames, bad;
-    session_counters(a->session, &frames, &bad);
-    DL("frames %llu, skipped as invalid %llu", (unsigned long long)frames, (unsigned long long)bad);
-  }
-#undef DL
-  return n;
-}
 
 static void build_overlay(struct app *a)
 {
@@ -257,11 +215,9 @@ static void build_overlay(struct app *a)
   if (a->show_fps)
     overlay_draw_fps(dl, f, &a->fps);
   if (a->show_diag) {
-    size_t n = build_diag(a);
-    const char *lines[DIAG_LINES];
-    for (size_t i = 0; i < n; ++i)
-      lines[i] = a->diag[i];
-    overlay_draw_panel(dl, f, a->win_w, a->win_h, "Diagnostics", lines, n);
+    const char *const *lines;
+    size_t n = diag_live_lines(a->dlive, &lines);
+    overlay_draw_panel(dl, f, a->win_w, a->win_h, "Diagnostics (escape key + H hides)", lines, n);
   }
   if (a->esc_down) {
     static const char *const help[] = {
@@ -342,6 +298,7 @@ static bool poll_session(struct app *a)
       LG_INFO("mapped %s: %llu bytes (%s)", path, (unsigned long long)a->region.size,
               a->region.is_kvmfr ? "kvmfr device" : "file");
       a->region_open = true;
+      diag_live_region(a->dlive, &a->region, NULL);
       a->session = session_start(&a->region, wake_cb, a);
       if (!a->session) {
         LG_ERROR("cannot start the session thread");
@@ -353,13 +310,17 @@ static bool poll_session(struct app *a)
       LG_ERROR("%s. %s", msg, remedy);
       snprintf(a->region_msg, sizeof(a->region_msg), "%s", msg);
       snprintf(a->region_remedy, sizeof(a->region_remedy), "%s", remedy);
+      diag_live_region(a->dlive, NULL, msg);
       a->overlay_dirty = true;
     }
   }
+  if (diag_live_poll(a->dlive, &a->show_diag))
+    a->overlay_dirty = true;
   if (!a->session)
     return busy;
 
   if (session_info_get(a->session, &a->info, &a->info_seen)) {
+    diag_live_session(a->dlive, &a->info);
     if (a->info.state != SESSION_RUNNING)
       a->have_frame = false;
     a->overlay_dirty = true;
@@ -424,11 +385,14 @@ static bool create_window(struct app *a)
       .resize = on_resize,
       .close = on_close,
       .key = on_key,
+      .raw_motion = on_raw_motion,
+      .button = on_button,
       .fullscreen = on_fullscreen,
   };
   a->win_w = w;
   a->win_h = h;
-  a->ds = lg_ds_create_auto(NULL, &p, &cb);
+  const char *ds_name = lg_option_get_enum(a->opts, "app", "displayServer");
+  a->ds = lg_ds_create_auto(ds_name && strcmp(ds_name, "auto") != 0 ? ds_name : NULL, &p, &cb);
   if (!a->ds)
     return false;
   a->ds->impl->get_size(a->ds, &a->win_w, &a->win_h);
@@ -485,6 +449,8 @@ static void run_loop(struct app *a)
     }
     bool busy = poll_session(a);
     uint64_t now = lg_time_ms();
+    if (spice_input_poll(a->spice, &a->alerts, now))
+      a->overlay_dirty = true;
     if (overlay_alerts_expire(&a->alerts, now))
       a->overlay_dirty = true;
     if (a->overlay_dirty)
@@ -521,6 +487,10 @@ int app_run(const struct lg_options *opts)
     goto out;
   }
   LG_INFO("window %ux%u; escape key code %d", a->win_w, a->win_h, a->esc_key);
+  a->dlive = diag_live_start(opts, wake_cb, a);
+  if (!a->dlive)
+    LG_WARN("cannot start the diagnostics worker: the panel stays empty");
+  a->spice = spice_input_create(opts, a->ds);
   struct sigaction sa = {0};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -529,6 +499,8 @@ int app_run(const struct lg_options *opts)
   run_loop(a);
   rc = a->rc;
 out:
+  diag_live_stop(a->dlive);
+  spice_input_destroy(a->spice);
   if (a->session)
     session_stop(a->session);
   if (a->r)
