@@ -16,6 +16,7 @@ int app_run(const struct lg_options *opts)
 #else
 
 #include "diag_live.h"
+#include "dmabuf.h"
 #include "displayserver.h"
 #include "lg/thread.h"
 #include "lg/time.h"
@@ -41,6 +42,8 @@ struct app {
 
   struct region region;
   bool region_open;
+  struct dmabuf_path dma; /* DMA-BUF import of frame slots (kvmfr devices), or why not */
+  bool dma_setup;         /* dma holds a cache to free */
   char region_msg[REGION_MSG_MAX], region_remedy[REGION_MSG_MAX];
   uint64_t region_retry_ms;
   struct session *session;
@@ -273,7 +276,13 @@ static bool upload(struct app *a, const struct session_frame *f)
       apply_frame_size(a, fmt.rotation % 2 ? fmt.height : fmt.width,
                        fmt.rotation % 2 ? fmt.width : fmt.height);
   }
-  if (!a->ri->on_frame(a->r, f->data, f->damage, full ? 0 : f->damage_count))
+  uint32_t doff = 0;
+  int dfd = a->ri->on_frame_dmabuf ? dmabuf_path_fd(&a->dma, f, &doff) : -1;
+  bool shown = dfd >= 0 &&
+               a->ri->on_frame_dmabuf(a->r, dfd, doff, f->damage, full ? 0 : f->damage_count);
+  if (dfd >= 0)
+    dmabuf_path_result(&a->dma, shown);
+  if (!shown && !a->ri->on_frame(a->r, f->data, f->damage, full ? 0 : f->damage_count))
     return false;
   bool inhibit = (f->flags & FRAME_FLAG_BLOCK_SCREENSAVER) ||
                  lg_option_get_bool(a->opts, "win", "noScreensaver");
@@ -300,6 +309,14 @@ static bool poll_session(struct app *a)
       a->region_open = true;
       diag_live_region(a->dlive, &a->region, NULL);
       a->session = session_start(&a->region, wake_cb, a);
+      const char *why = NULL;
+      bool rok = a->r && a->ri->supports_dmabuf && a->ri->supports_dmabuf(a->r, &why);
+      if (a->dma_setup)
+        dmabuf_path_free(&a->dma);
+      a->dma_setup = true;
+      dmabuf_path_setup(&a->dma, lg_option_get_bool(a->opts, "app", "allowDMA"), &a->region, rok,
+                        why, NULL);
+      LG_INFO("frame path: %s", a->dma.reason);
       if (!a->session) {
         LG_ERROR("cannot start the session thread");
         a->quit = true;
@@ -509,6 +526,8 @@ out:
     lg_font_free(&a->font);
   if (a->ds)
     a->ds->impl->destroy(a->ds);
+  if (a->dma_setup)
+    dmabuf_path_free(&a->dma);
   if (a->region_open)
     region_close(&a->region);
   lg_drawlist_free(&a->dl);

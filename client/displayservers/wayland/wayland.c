@@ -83,6 +83,8 @@ static void registry_global(void *data, struct wl_registry *reg, uint32_t name, 
     xdg_wm_base_add_listener(w->wm_base, &wm_base_listener, w);
   } else if (strcmp(iface, wl_seat_interface.name) == 0 && !w->input.seat)
     wlds_input_bind_seat(w, name, version);
+  else if (strcmp(iface, wl_data_device_manager_interface.name) == 0 && !w->data_mgr)
+    w->data_mgr = bind(w, name, &wl_data_device_manager_interface, version, 3);
   else if (strcmp(iface, wl_output_interface.name) == 0) {
     struct wlds_output *o = calloc(1, sizeof(*o));
     if (!o)
@@ -237,6 +239,7 @@ static struct lg_ds *wl_create(const struct lg_ds_window_params *p,
     return NULL;
   }
   log_globals(w);
+  wlds_clip_init(w);
   /* until the surface enters an output, guess the largest output scale (it is usually the
    * only one); create's size is in pixels like set_size's */
   struct wlds_output *o;
@@ -281,6 +284,7 @@ static void wl_destroy(struct lg_ds *ds)
   if (!ds)
     return;
   struct wl_ds *w = to_wl(ds);
+  wlds_clip_destroy(w);
   wlds_input_destroy(w);
   if (w->egl_window)
     wl_egl_window_destroy(w->egl_window);
@@ -457,11 +461,13 @@ static void wl_inhibit_screensaver(struct lg_ds *ds, bool inhibit)
 
 static bool wl_clipboard_set_text(struct lg_ds *ds, const char *text, size_t len)
 {
-  LG_DEBUG("wayland: clipboard not supported yet");
-  return false;
+  return wlds_clip_set_text(to_wl(ds), text, len);
 }
 
-static bool wl_clipboard_get_text(struct lg_ds *ds, char *buf, size_t size) { return false; }
+static bool wl_clipboard_get_text(struct lg_ds *ds, char *buf, size_t size)
+{
+  return wlds_clip_get_text(to_wl(ds), buf, size, 200);
+}
 
 const struct lg_ds_impl lg_ds_wayland_impl = {
     .name = "wayland",

@@ -101,6 +101,7 @@ static void pointer_enter(void *data, struct wl_pointer *p, uint32_t serial,
   if (surface != w->surface)
     return;
   w->input.pointer_serial = serial;
+  w->input.last_serial = serial;
   w->input.pointer_inside = true;
   apply_cursor(w);
   if (w->base.cb.enter)
@@ -131,6 +132,7 @@ static void pointer_button(void *data, struct wl_pointer *p, uint32_t serial, ui
                            uint32_t button, uint32_t state)
 {
   struct wl_ds *w = data;
+  w->input.last_serial = serial;
   enum lg_ds_button b;
   switch (button) {
   case BTN_LEFT:
@@ -261,6 +263,7 @@ static void keyboard_enter(void *data, struct wl_keyboard *k, uint32_t serial,
                            struct wl_surface *surface, struct wl_array *keys)
 {
   struct wl_ds *w = data;
+  w->input.last_serial = serial;
   if (surface == w->surface && w->base.cb.focus)
     w->base.cb.focus(w->base.cb.opaque, true);
 }
@@ -277,6 +280,7 @@ static void keyboard_key(void *data, struct wl_keyboard *k, uint32_t serial, uin
                          uint32_t key, uint32_t state)
 {
   struct wl_ds *w = data;
+  w->input.last_serial = serial;
   if (w->base.cb.key)
     w->base.cb.key(w->base.cb.opaque, key, state == WL_KEYBOARD_KEY_STATE_PRESSED);
 }

@@ -59,6 +59,7 @@ struct wlds_input {
   struct wl_pointer *pointer;
   struct wl_keyboard *keyboard;
   uint32_t pointer_serial; /* serial of the last pointer enter (for set_cursor) */
+  uint32_t last_serial;    /* serial of the last input event (for set_selection) */
   bool pointer_inside;
   struct xkb_context *xkb;
   struct xkb_keymap *keymap;
@@ -99,6 +100,8 @@ struct wl_ds {
   struct wp_presentation *presentation;
   struct xdg_activation_v1 *activation;
   struct wl_list outputs; /* struct wlds_output */
+  struct wl_data_device_manager *data_mgr;
+  struct wlds_clip *clip; /* clipboard state (wl_clipboard.c) */
 
   struct wl_surface *surface;
   struct xdg_surface *xdg_surface;
@@ -169,5 +172,17 @@ void wlds_input_warp(struct wl_ds *w, int32_t x, int32_t y);
 
 /* lg_ds_impl.set_cursor_visible. */
 void wlds_input_set_cursor_visible(struct wl_ds *w, bool visible);
+
+/* Gets the seat's wl_data_device once data_mgr and the seat are bound (else no clipboard). */
+void wlds_clip_init(struct wl_ds *w);
+
+/* Frees the data device, our source, the offers and data_mgr. */
+void wlds_clip_destroy(struct wl_ds *w);
+
+/* lg_ds_impl.clipboard_set_text: a data source offering a copy of the text as selection. */
+bool wlds_clip_set_text(struct wl_ds *w, const char *text, size_t len);
+
+/* lg_ds_impl.clipboard_get_text: our text, or the selection offer's read within timeout_ms. */
+bool wlds_clip_get_text(struct wl_ds *w, char *buf, size_t size, uint32_t timeout_ms);
 
 #endif

@@ -1,6 +1,7 @@
 /* X11 display server with Xlib: the window and its hints, the event pump, pointer and
  * keyboard grabs, XInput2 raw motion, XFixes cursor hiding, XScreenSaver inhibit. */
 #include "../displayserver.h"
+#include "x11_clipboard.h"
 
 #include "lg/log.h"
 
@@ -35,6 +36,7 @@ struct x11_ds {
   bool has_xss;
   int xi_opcode; /* 0: no XInput2 */
   Cursor blank_cursor;
+  struct x11_clip *clip; /* CLIPBOARD selection (x11_clipboard.c) */
   struct {
     Atom wm_protocols, wm_delete, net_wm_name, utf8, net_wm_icon, net_wm_pid, motif_hints,
         net_wm_state, net_fullscreen, net_max_vert, net_max_horz;
@@ -244,6 +246,7 @@ static struct lg_ds *x11_create(const struct lg_ds_window_params *p,
 
   XkbSetDetectableAutoRepeat(x->dpy, True, NULL);
   init_extensions(x);
+  x->clip = x11_clip_create(x->dpy, x->win);
 
   XMapRaised(x->dpy, x->win);
   XEvent ev;
@@ -270,6 +273,7 @@ static void x11_destroy(struct lg_ds *ds)
       XScreenSaverSuspend(x->dpy, False);
     if (x->blank_cursor)
       XFreeCursor(x->dpy, x->blank_cursor);
+    x11_clip_destroy(x->clip);
     if (x->win)
       XDestroyWindow(x->dpy, x->win);
     XCloseDisplay(x->dpy);
@@ -358,6 +362,8 @@ static void handle_button(struct x11_ds *x, const XButtonEvent *e, bool down)
 static void dispatch(struct x11_ds *x, XEvent *ev)
 {
   const struct lg_ds_callbacks *cb = &x->base.cb;
+  if (x11_clip_handle_event(x->clip, ev))
+    return;
   switch (ev->type) {
   case ConfigureNotify:
     if ((uint32_t)ev->xconfigure.width != x->width ||
@@ -566,11 +572,18 @@ static void x11_inhibit_screensaver(struct lg_ds *ds, bool inhibit)
 
 static bool x11_clipboard_set_text(struct lg_ds *ds, const char *text, size_t len)
 {
-  LG_DEBUG("x11: clipboard not supported yet");
-  return false;
+  struct x11_ds *x = to_x11(ds);
+  return x->clip && text && x11_clip_set_text(x->clip, text, len);
 }
 
-static bool x11_clipboard_get_text(struct lg_ds *ds, char *buf, size_t size) { return false; }
+/* Events read while the clipboard waits for the owner go through the normal path. */
+static void clip_dispatch(void *opaque, XEvent *ev) { dispatch(opaque, ev); }
+
+static bool x11_clipboard_get_text(struct lg_ds *ds, char *buf, size_t size)
+{
+  struct x11_ds *x = to_x11(ds);
+  return x->clip && x11_clip_get_text(x->clip, buf, size, 200, clip_dispatch, x);
+}
 
 const struct lg_ds_impl lg_ds_x11_impl = {
     .name = "x11",

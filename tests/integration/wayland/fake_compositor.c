@@ -465,7 +465,7 @@ struct fake_comp *fake_comp_start(int32_t output_scale)
       !wl_global_create(fc->display, &xdg_wm_base_interface, 3, fc, bind_wm_base) ||
       !fake_add_seat_global(fc) ||
       !wl_global_create(fc->display, &wl_output_interface, 2, fc, bind_output) ||
-      !fake_add_ext_globals(fc))
+      !fake_add_ext_globals(fc) || !fake_add_data_device_global(fc))
     goto fail;
   if (pipe(fc->cmd_pipe) < 0)
     goto fail;

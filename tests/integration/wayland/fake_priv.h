@@ -96,4 +96,8 @@ bool fake_add_seat_global(struct fake_comp *fc);
  * idle-inhibit, viewporter and (FAKE_HAVE_FRACTIONAL) fractional-scale globals. */
 bool fake_add_ext_globals(struct fake_comp *fc);
 
+/* Adds wl_data_device_manager v3 (selection only: offers forwarded to every data device,
+ * receive turned into send on the owning source). False on failure. */
+bool fake_add_data_device_global(struct fake_comp *fc);
+
 #endif

@@ -353,9 +353,15 @@ static void test_controls_keep_connection(void **state)
   impl->warp_pointer(s->ds, 10, 10);
   impl->set_aspect(s->ds, 16, 9);
   impl->inhibit_screensaver(s->ds, false);
+  /* Headless weston has no seat, so no data device: the clipboard reports "unsupported".
+   * With a seat the clipboard works (tests/integration/wayland wayland_clipboard). */
   char buf[16];
-  assert_false(impl->clipboard_get_text(s->ds, buf, sizeof(buf)));
-  assert_false(impl->clipboard_set_text(s->ds, "x", 1));
+  if (impl->clipboard_set_text(s->ds, "x", 1)) {
+    assert_true(impl->clipboard_get_text(s->ds, buf, sizeof(buf)));
+    assert_string_equal(buf, "x");
+  } else {
+    assert_false(impl->clipboard_get_text(s->ds, buf, sizeof(buf)));
+  }
   for (int i = 0; i < 5; ++i) {
     assert_true(impl->pump(s->ds, 20));
     lg_renderer_egl.render(s->r, true);
