@@ -26,6 +26,7 @@ int app_run(const struct lg_options *opts)
 #include "session.h"
 #include "spice_input.h"
 
+#include <inttypes.h>
 #include <linux/input-event-codes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +74,10 @@ struct app {
   struct overlay_alerts alerts;
   struct overlay_fps fps;
   struct diag_live *dlive; /* the diagnostics panel's worker */
+
+  FILE *timing;           /* debug:timingLog, buffered; NULL = off */
+  bool timing_pending;    /* a frame was uploaded since the last swap */
+  uint32_t timing_serial; /* its serial */
 };
 
 /* Set by SIGINT/SIGTERM: the loop ends and the client exits 0. */
@@ -358,6 +363,8 @@ static bool poll_session(struct app *a)
       a->have_frame = true;
       overlay_fps_frame(&a->fps, lg_time_ns());
       a->force_render = true;
+      a->timing_pending = true;
+      a->timing_serial = f.serial;
     }
     busy = true;
   }
@@ -474,6 +481,13 @@ static void run_loop(struct app *a)
       build_overlay(a);
     bool drew = a->ri->render(a->r, a->force_render);
     a->force_render = false;
+    if (drew && a->timing) {
+      uint64_t t = lg_time_ns();
+      if (a->timing_pending)
+        fprintf(a->timing, "swap %" PRIu32 " %" PRIu64 "\n", a->timing_serial, t);
+      fprintf(a->timing, "render %" PRIu64 "\n", t);
+      a->timing_pending = false;
+    }
     if (drew && overlay_fps_render(&a->fps, lg_time_ns()) && a->show_fps)
       a->overlay_dirty = true;
     if (!busy && !drew)
@@ -492,6 +506,12 @@ int app_run(const struct lg_options *opts)
   a->show_fps = lg_option_get_bool(opts, "win", "showFPS");
   a->user_rot = (uint32_t)(lg_option_get_int(opts, "win", "rotate") / 90) % 4;
   a->wake = lg_event_new(true);
+  const char *timing_path = lg_option_get_string(opts, "debug", "timingLog");
+  if (timing_path && *timing_path) {
+    a->timing = fopen(timing_path, "a");
+    if (!a->timing)
+      LG_WARN("cannot open the timing log '%s'; timing lines are off", timing_path);
+  }
   int rc = 1;
   if (!a->wake || !lg_drawlist_init(&a->dl, 1024, 16384))
     goto out;
@@ -531,6 +551,8 @@ out:
   if (a->region_open)
     region_close(&a->region);
   lg_drawlist_free(&a->dl);
+  if (a->timing)
+    fclose(a->timing);
   if (a->wake)
     lg_event_free(a->wake);
   free(a);

@@ -395,6 +395,11 @@ static const struct lg_option_desc client_table[] = {
      .description = "Lowest log level written",
      .def = "info",
      .values = log_levels},
+    {.section = "debug",
+     .name = "timingLog",
+     .type = LG_OPT_STRING,
+     .description = "Append \"swap SERIAL NS\" per frame shown and \"render NS\" per swap "
+                    "(CLOCK_MONOTONIC) to this file (unset: off)"},
 };
 
 bool client_options_register(struct lg_options *opts)

@@ -144,10 +144,12 @@ nomem:
 /* Sets up one session; false (logged) on failure. */
 static bool session_begin(struct lg_host_session *s, const struct lg_host_config *cfg,
                           const struct lg_capture_backend *b, struct lg_region *region,
-                          const struct lg_guest_facts *facts, struct lg_copy_pool *pool)
+                          const struct lg_guest_facts *facts, struct lg_copy_pool *pool,
+                          FILE *timing_log)
 {
   memset(s, 0, sizeof(*s));
   s->copy_pool = pool;
+  s->timing_log = timing_log;
   s->last_buf = -1;
   s->last_shape = -1;
   atomic_init(&s->corrupted, false);
@@ -304,9 +306,16 @@ int lg_host_run(const struct lg_host_config *cfg, _Atomic bool *stop)
   struct lg_copy_pool *pool = threads > 1 ? lg_copy_pool_new(threads) : NULL;
   if (threads > 1 && !pool)
     LG_WARN("host: no copy threads; frames are copied by the capture thread alone");
+  /* Opt-in timing lines (one per posted frame), buffered, written out at exit. */
+  FILE *timing = NULL;
+  if (cfg->timing_log && *cfg->timing_log) {
+    timing = fopen(cfg->timing_log, "a");
+    if (!timing)
+      LG_WARN("host: cannot open the timing log '%s'; timing lines are off", cfg->timing_log);
+  }
   int rc = 0;
   while (!atomic_load(stop) && !(deadline && lg_time_ms() >= deadline)) {
-    if (!session_begin(s, cfg, backend, &region, &facts, pool)) {
+    if (!session_begin(s, cfg, backend, &region, &facts, pool, timing)) {
       lg_sleep_ms(RETRY_DELAY_MS);
       continue;
     }
@@ -316,6 +325,8 @@ int lg_host_run(const struct lg_host_config *cfg, _Atomic bool *stop)
       lg_sleep_ms(RETRY_DELAY_MS);
   }
   free(s);
+  if (timing)
+    fclose(timing);
   lg_copy_pool_free(pool);
   lg_region_close(&region);
   return rc;

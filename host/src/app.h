@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "capture/capture.h"
 #include "lg/framebuffer.h"
@@ -27,6 +28,7 @@ struct lg_host_config {
   uint32_t exit_after_ms; /* 0 = run until stopped */
   const char *version;    /* hostver */
   unsigned copy_threads;  /* threads for full-frame copies, caller included; 0 = default */
+  const char *timing_log; /* debug:timingLog; NULL or "" = off */
 };
 
 /* Copy threads used when lg_host_config.copy_threads is 0 (1 on a single-CPU machine). */
@@ -56,6 +58,7 @@ struct lg_host_session {
   bool cursor_known, cursor_resend;
 
   struct lg_copy_pool *copy_pool; /* not owned (lg_host_run's); NULL = copy inline */
+  FILE *timing_log;               /* not owned (lg_host_run's); NULL = no timing lines */
   struct lg_capture *cap;
   struct lg_mutex *cap_lock; /* held around start/stop and the tick's set_cursor_pos */
   bool capturing;            /* started (guarded by cap_lock) */

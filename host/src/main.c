@@ -66,6 +66,11 @@ static const struct lg_option_desc host_options[] = {
      .values = log_levels,
      .description = "Lowest log level written",
      .def = "info"},
+    {.section = "debug",
+     .name = "timingLog",
+     .type = LG_OPT_STRING,
+     .description = "Append \"post SERIAL NS\" (CLOCK_MONOTONIC) per posted frame to this file "
+                    "(unset: off)"},
 };
 
 /* Signal-handler flag; the only state the handler touches. */
@@ -226,6 +231,7 @@ int main(int argc, char **argv)
       .exit_after_ms = (uint32_t)lg_option_get_int(opts, "app", "exitAfter"),
       .version = LG_VERSION,
       .copy_threads = (unsigned)lg_option_get_int(opts, "app", "copyThreads"),
+      .timing_log = lg_option_get_string(opts, "debug", "timingLog"),
   };
   rc = lg_host_run(&cfg, &stop_flag);
 out:

@@ -2,6 +2,7 @@
  * allocation and no unthrottled log line per frame. */
 #include "app.h"
 
+#include <inttypes.h>
 #include <string.h>
 
 #include "lg/log.h"
@@ -126,6 +127,8 @@ bool lg_host_post_frame(struct lg_host_session *s, const struct lg_capture_frame
     LG_WARN_RL("host: frame post failed: %s", lgmp_status_string(st));
     return st != LGMP_ERR_QUEUE_FULL ? false : true;
   }
+  if (s->timing_log)
+    fprintf(s->timing_log, "post %" PRIu32 " %" PRIu64 "\n", h.frame_serial, lg_time_ns());
 
   struct lg_damage_acc *acc = &s->acc[idx];
   struct lg_capture_dest d = {
