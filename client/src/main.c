@@ -106,8 +106,15 @@ int main(int argc, char **argv)
     enum lg_log_level level = LG_LOG_INFO;
     lg_log_level_parse(lg_option_get_enum(opts, "debug", "logLevel"), &level);
     lg_log_set_level(level);
-    lg_options_log_values(opts);
-    rc = app_run(opts);
+    const char *log_file = lg_option_get_string(opts, "debug", "logFile");
+    if (log_file && log_file[0] && !lg_log_set_file(log_file)) {
+      fprintf(stderr, "looking-glass-client: cannot open the log file %s\n", log_file);
+      rc = 1;
+    } else {
+      lg_options_log_values(opts);
+      rc = app_run(opts);
+      lg_log_set_file(NULL);
+    }
   }
   lg_options_free(opts);
   return rc;

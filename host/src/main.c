@@ -66,6 +66,11 @@ static const struct lg_option_desc host_options[] = {
      .values = log_levels,
      .description = "Lowest log level written",
      .def = "info"},
+    {.section = "app",
+     .name = "logFile",
+     .type = LG_OPT_STRING,
+     .description = "Also append the log to this file (empty: stderr only)",
+     .def = ""},
     {.section = "debug",
      .name = "timingLog",
      .type = LG_OPT_STRING,
@@ -197,6 +202,12 @@ int main(int argc, char **argv)
   enum lg_log_level level = LG_LOG_INFO;
   lg_log_level_parse(lg_option_get_enum(opts, "app", "logLevel"), &level);
   lg_log_set_level(level);
+  const char *log_file = lg_option_get_string(opts, "app", "logFile");
+  if (log_file && log_file[0] && !lg_log_set_file(log_file)) {
+    fprintf(stderr, "looking-glass-host: cannot open the log file %s\n", log_file);
+    rc = 1;
+    goto out;
+  }
   if (diagnose) {
     struct lg_host_diag_opts dopts = {
         .shm_file = lg_option_get_string(opts, "app", "shmFile"),
@@ -235,6 +246,7 @@ int main(int argc, char **argv)
   };
   rc = lg_host_run(&cfg, &stop_flag);
 out:
+  lg_log_set_file(NULL);
   lg_options_free(opts);
   free(bo.descs);
   return rc;
