@@ -81,6 +81,47 @@ iommu39)
     "facts['region.size'] == 32 << 20" "facts['region.map'] == 'ok (read-only)'" \
     "r['exit_status'] == 2"
   ;;
+realhost39|realhost48)
+  # The region written by the real looking-glass-host (guest sysfs fixture: ivshmem BAR2 at
+  # 0x382000000000, 32 MiB), read by the real looking-glass-client --diagnose=json on a host
+  # whose IOMMU takes 39 (or 48) bits.
+  host_bin=$9 client_bin=${10}
+  [ -x "$host_bin" ] && [ -x "$client_bin" ] || fail "host or client binary missing"
+  bits=${case_name#realhost}
+  make_root "intel-$bits"
+  gdev=$work/guest/sys/bus/pci/devices/0000:00:04.0
+  mkdir -p "$gdev"
+  echo 0x1af4 >"$gdev/vendor"
+  echo 0x1110 >"$gdev/device"
+  printf '0x%016x 0x%016x 0x%016x\n' 0xfea00000 0xfea000ff 0x40200 >"$gdev/resource"
+  printf '0x%016x 0x%016x 0x%016x\n' 0 0 0 >>"$gdev/resource"
+  printf '0x%016x 0x%016x 0x%016x\n' 0x382000000000 $((0x382000000000 + (32 << 20) - 1)) \
+    0x14220c >>"$gdev/resource"
+  truncate -s $((32 << 20)) "$gdev/resource2" "$work/root$region"
+  "$host_bin" -f "$work/root$region" -c pattern "app:sysfsRoot=$work/guest" \
+    app:exitAfter=20000 >"$work/host.log" 2>&1 &
+  tick_pid=$!
+  for _ in $(seq 1 100); do
+    [ "$(head -c 4 "$work/root$region")" = "LGMP" ] && break
+    sleep 0.05
+  done
+  [ "$(head -c 4 "$work/root$region")" = "LGMP" ] || { cat "$work/host.log" >&2; fail "the host wrote no header"; }
+  "$client_bin" --diagnose=json "diag:root=$work/root" "app:shmFile=$region" >"$work/out" 2>"$work/err"
+  status=$?
+  phys=$(sed -n 's/^address sizes[^:]*: \([0-9]*\) bits physical.*/\1/p' /proc/cpuinfo | head -n1)
+  if [ "$bits" = 39 ]; then
+    [ "$status" -eq 2 ] || fail "exit status $status, expected 2"
+    check_json "'vfio.bar_above_iommu' in ids" \
+      "'host-phys-bits-limit=39' in rem['vfio.bar_above_iommu']" \
+      "facts['guest.ivshmem.bar2'] == 0x382000000000" \
+      "facts['guest.ivshmem.bar2_size'] == 32 << 20" \
+      "facts['guest.cpu.phys_bits'] == $phys" "facts['host.iommu.addr_bits'] == 39" \
+      "facts['kvmfr.version'] == 20"
+  else
+    check_json "'vfio.bar_above_iommu' not in ids" "'vfio.bar_fits' in ids" \
+      "facts['guest.ivshmem.bar2'] == 0x382000000000" "facts['host.iommu.addr_bits'] == 48"
+  fi
+  ;;
 iommu48_running)
   # Same region, 48-bit IOMMU, and a live host ticking the heartbeat.
   make_root intel-48
