@@ -1,5 +1,6 @@
 /* Linux region opening (file, kvmfr device, ivshmem sysfs BAR) and guest facts. */
 #include "../region.h"
+#include "../region_priv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -20,50 +21,6 @@
 static_assert(LG_REGION_ERR_TOO_SMALL == EMSGSIZE, "too-small code is EMSGSIZE");
 
 #define PCI_DEVICES "sys/bus/pci/devices"
-
-/* Copies a string, truncating to fit; always NUL-terminates. */
-static void copy_str(char *dst, size_t size, const char *src)
-{
-  size_t n = strlen(src);
-  if (n >= size)
-    n = size - 1;
-  memcpy(dst, src, n);
-  dst[n] = '\0';
-}
-
-const char *lg_region_stage_name(uint8_t stage)
-{
-  switch (stage) {
-  case LGDIAG_STAGE_NONE:
-    return "none";
-  case LGDIAG_STAGE_ENUMERATE:
-    return "enumerate";
-  case LGDIAG_STAGE_OPEN:
-    return "open";
-  case LGDIAG_STAGE_SIZE:
-    return "size";
-  case LGDIAG_STAGE_MAP:
-    return "map";
-  case LGDIAG_STAGE_GPU_HEAP:
-    return "gpu-heap";
-  default:
-    return "other";
-  }
-}
-
-const char *lg_region_kind_name(enum lg_region_kind kind)
-{
-  switch (kind) {
-  case LG_REGION_FILE:
-    return "file";
-  case LG_REGION_KVMFR:
-    return "kvmfr";
-  case LG_REGION_IVSHMEM:
-    return "ivshmem";
-  default:
-    return "none";
-  }
-}
 
 /* Joins root and a relative path; false if it does not fit. */
 static bool join_path(char *out, size_t size, const char *root, const char *fmt, ...)
@@ -114,42 +71,6 @@ static bool read_hex_id(const char *root, const char *bdf, const char *file, uns
 }
 
 /* Parses exactly `min`..`max` hex digits at *s; advances *s. */
-static bool hex_field(const char **s, int min, int max, unsigned *out)
-{
-  unsigned v = 0;
-  int n = 0;
-  for (; n < max; ++n) {
-    char c = (*s)[n];
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      d = (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F')
-      d = (unsigned)(c - 'A' + 10);
-    else
-      break;
-    v = v << 4 | d;
-  }
-  if (n < min)
-    return false;
-  *s += n;
-  *out = v;
-  return true;
-}
-
-bool lg_pci_bdf_key(const char *bdf, uint64_t *key)
-{
-  unsigned dom, bus, dev, fn;
-  const char *s = bdf;
-  if (!hex_field(&s, 4, 8, &dom) || *s++ != ':' || !hex_field(&s, 2, 2, &bus) || *s++ != ':' ||
-      !hex_field(&s, 2, 2, &dev) || *s++ != '.' || !hex_field(&s, 1, 1, &fn) || *s != '\0' ||
-      dev > 0x1fu || fn > 7u)
-    return false;
-  *key = (uint64_t)dom << 16 | (uint64_t)bus << 8 | (uint64_t)dev << 3 | fn;
-  return true;
-}
-
 static int cmp_dev(const void *a, const void *b)
 {
   const struct lg_ivshmem_dev *x = a, *y = b;
@@ -184,7 +105,7 @@ int lg_ivshmem_enumerate(const char *root, struct lg_ivshmem_dev *out, size_t ma
       continue;
     ++total;
     if (n < ENUM_MAX) {
-      copy_str(all[n].bdf, sizeof(all[n].bdf), e->d_name);
+      lg_region_copy_str(all[n].bdf, sizeof(all[n].bdf), e->d_name);
       all[n].key = key;
       ++n;
     }
@@ -223,22 +144,6 @@ bool lg_ivshmem_bar2(const char *root, const char *bdf, uint64_t *addr, uint64_t
   return true;
 }
 
-void lg_guest_facts_init(struct lg_guest_facts *facts) { memset(facts, 0, sizeof(*facts)); }
-
-void lg_guest_facts_add_failure(struct lg_guest_facts *facts, uint8_t stage, uint32_t err,
-                                const char *detail)
-{
-  if (!facts)
-    return;
-  facts->valid |= LGDIAG_VALID_MAP;
-  facts->map_stage = stage;
-  facts->map_error = err;
-  if (facts->map_failures < 255)
-    ++facts->map_failures;
-  if (detail)
-    copy_str(facts->detail, sizeof(facts->detail), detail);
-}
-
 bool lg_guest_facts_read_bar(struct lg_guest_facts *facts, const char *root, unsigned device)
 {
   struct lg_ivshmem_dev devs[16];
@@ -246,7 +151,7 @@ bool lg_guest_facts_read_bar(struct lg_guest_facts *facts, const char *root, uns
   facts->ivshmem_count = n > 0 ? (unsigned)n : 0;
   if (n <= 0 || device >= (unsigned)n || device >= 16)
     return false;
-  copy_str(facts->bdf, sizeof(facts->bdf), devs[device].bdf);
+  lg_region_copy_str(facts->bdf, sizeof(facts->bdf), devs[device].bdf);
   uint64_t addr, size;
   if (!lg_ivshmem_bar2(root, devs[device].bdf, &addr, &size))
     return false;
@@ -254,20 +159,6 @@ bool lg_guest_facts_read_bar(struct lg_guest_facts *facts, const char *root, uns
   facts->bar_size = size;
   facts->valid |= LGDIAG_VALID_BAR_ADDR | LGDIAG_VALID_BAR_SIZE;
   return true;
-}
-
-void lg_guest_facts_read_cpu(struct lg_guest_facts *facts)
-{
-  struct lg_cpu_facts cpu;
-  if (!lg_cpu_facts_read(&cpu))
-    return;
-  facts->phys_bits = cpu.phys_bits;
-  facts->virt_bits = cpu.virt_bits;
-  facts->hypervisor = cpu.hypervisor;
-  memcpy(facts->hv_signature, cpu.hv_signature, sizeof(facts->hv_signature));
-  facts->hv_signature[sizeof(facts->hv_signature) - 1] = '\0';
-  if (cpu.phys_bits)
-    facts->valid |= LGDIAG_VALID_PHYS_BITS;
 }
 
 /* Records the failure, logs it once (at the caller's line) and leaves the region closed. */
@@ -336,7 +227,7 @@ bool lg_region_open(const struct lg_region_params *p, struct lg_region *r,
   if (p->path && *p->path) {
     if (strlen(p->path) >= sizeof(r->path))
       return fail(r, facts, LGDIAG_STAGE_OPEN, ENAMETOOLONG, "region: path too long");
-    copy_str(r->path, sizeof(r->path), p->path);
+    lg_region_copy_str(r->path, sizeof(r->path), p->path);
     r->kind = LG_REGION_FILE;
   } else {
     r->kind = LG_REGION_IVSHMEM;

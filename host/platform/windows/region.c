@@ -5,6 +5,7 @@
  * whose handle owns the driver mapping) as HandleToLong(); -1 when closed. The `root` of the
  * parameters is a Linux sysfs root and is ignored here. */
 #include "../region.h"
+#include "../region_priv.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -24,86 +25,7 @@
   "install the virtio-win IVSHMEM driver (ivshmem.inf from the virtio-win drivers) and give "      \
   "the VM an ivshmem-plain device, or give a file with -f"
 
-static void copy_str(char *dst, size_t size, const char *src)
-{
-  size_t n = strlen(src);
-  if (n >= size)
-    n = size - 1;
-  memcpy(dst, src, n);
-  dst[n] = '\0';
-}
-
-const char *lg_region_stage_name(uint8_t stage)
-{
-  switch (stage) {
-  case LGDIAG_STAGE_NONE:
-    return "none";
-  case LGDIAG_STAGE_ENUMERATE:
-    return "enumerate";
-  case LGDIAG_STAGE_OPEN:
-    return "open";
-  case LGDIAG_STAGE_SIZE:
-    return "size";
-  case LGDIAG_STAGE_MAP:
-    return "map";
-  case LGDIAG_STAGE_GPU_HEAP:
-    return "gpu-heap";
-  default:
-    return "other";
-  }
-}
-
-const char *lg_region_kind_name(enum lg_region_kind kind)
-{
-  switch (kind) {
-  case LG_REGION_FILE:
-    return "file";
-  case LG_REGION_KVMFR:
-    return "kvmfr";
-  case LG_REGION_IVSHMEM:
-    return "ivshmem";
-  default:
-    return "none";
-  }
-}
-
 /* Parses exactly min..max hex digits at *s; advances *s. */
-static bool hex_field(const char **s, int min, int max, unsigned *out)
-{
-  unsigned v = 0;
-  int n = 0;
-  for (; n < max; ++n) {
-    char c = (*s)[n];
-    unsigned d;
-    if (c >= '0' && c <= '9')
-      d = (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      d = (unsigned)(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F')
-      d = (unsigned)(c - 'A' + 10);
-    else
-      break;
-    v = v << 4 | d;
-  }
-  if (n < min)
-    return false;
-  *s += n;
-  *out = v;
-  return true;
-}
-
-bool lg_pci_bdf_key(const char *bdf, uint64_t *key)
-{
-  unsigned dom, bus, dev, fn;
-  const char *s = bdf;
-  if (!hex_field(&s, 4, 8, &dom) || *s++ != ':' || !hex_field(&s, 2, 2, &bus) || *s++ != ':' ||
-      !hex_field(&s, 2, 2, &dev) || *s++ != '.' || !hex_field(&s, 1, 1, &fn) || *s != '\0' ||
-      dev > 0x1fu || fn > 7u)
-    return false;
-  *key = (uint64_t)dom << 16 | (uint64_t)bus << 8 | (uint64_t)dev << 3 | fn;
-  return true;
-}
-
 #define DEV_MAX 16
 
 /* STATUS_DEVICE_ALREADY_ATTACHED as a Win32 code (missing from mingw-w64 headers). */
@@ -121,7 +43,7 @@ int lg_ivshmem_enumerate(const char *root, struct lg_ivshmem_dev *out, size_t ma
     return -1;
   }
   for (size_t i = 0; i < (size_t)n && i < DEV_MAX && i < max; ++i) {
-    copy_str(out[i].bdf, sizeof(out[i].bdf), devs[i].name);
+    lg_region_copy_str(out[i].bdf, sizeof(out[i].bdf), devs[i].name);
     out[i].key = devs[i].key;
   }
   return n;
@@ -185,22 +107,6 @@ bool lg_ivshmem_bar2(const char *root, const char *bdf, uint64_t *addr, uint64_t
   return false;
 }
 
-void lg_guest_facts_init(struct lg_guest_facts *facts) { memset(facts, 0, sizeof(*facts)); }
-
-void lg_guest_facts_add_failure(struct lg_guest_facts *facts, uint8_t stage, uint32_t err,
-                                const char *detail)
-{
-  if (!facts)
-    return;
-  facts->valid |= LGDIAG_VALID_MAP;
-  facts->map_stage = stage;
-  facts->map_error = err;
-  if (facts->map_failures < 255)
-    ++facts->map_failures;
-  if (detail)
-    copy_str(facts->detail, sizeof(facts->detail), detail);
-}
-
 bool lg_guest_facts_read_bar(struct lg_guest_facts *facts, const char *root, unsigned device)
 {
   struct lg_win_ivshmem_dev devs[DEV_MAX];
@@ -209,7 +115,7 @@ bool lg_guest_facts_read_bar(struct lg_guest_facts *facts, const char *root, uns
   facts->ivshmem_count = n > 0 ? (unsigned)n : 0;
   if (n <= 0 || device >= (unsigned)n || device >= DEV_MAX)
     return false;
-  copy_str(facts->bdf, sizeof(facts->bdf), devs[device].name);
+  lg_region_copy_str(facts->bdf, sizeof(facts->bdf), devs[device].name);
   uint64_t addr, size;
   if (!query_bar2(&devs[device], &addr, &size))
     return false;
@@ -217,20 +123,6 @@ bool lg_guest_facts_read_bar(struct lg_guest_facts *facts, const char *root, uns
   facts->bar_size = size;
   facts->valid |= LGDIAG_VALID_BAR_ADDR | LGDIAG_VALID_BAR_SIZE;
   return true;
-}
-
-void lg_guest_facts_read_cpu(struct lg_guest_facts *facts)
-{
-  struct lg_cpu_facts cpu;
-  if (!lg_cpu_facts_read(&cpu))
-    return;
-  facts->phys_bits = cpu.phys_bits;
-  facts->virt_bits = cpu.virt_bits;
-  facts->hypervisor = cpu.hypervisor;
-  memcpy(facts->hv_signature, cpu.hv_signature, sizeof(facts->hv_signature));
-  facts->hv_signature[sizeof(facts->hv_signature) - 1] = '\0';
-  if (cpu.phys_bits)
-    facts->valid |= LGDIAG_VALID_PHYS_BITS;
 }
 
 static HANDLE region_handle(const struct lg_region *r) { return LongToHandle(r->fd); }
@@ -363,11 +255,11 @@ static bool open_ivshmem(const struct lg_region_params *p, struct lg_region *r,
                 "region: os:shmDevice=%u but only %d IVSHMEM device(s) exist", p->device, n);
   const struct lg_win_ivshmem_dev *d = &devs[p->device];
   if (facts)
-    copy_str(facts->bdf, sizeof(facts->bdf), d->name);
+    lg_region_copy_str(facts->bdf, sizeof(facts->bdf), d->name);
   if (!d->path[0])
     return fail(r, facts, LGDIAG_STAGE_ENUMERATE, ERROR_INVALID_DATA,
                 "region: IVSHMEM %s has no readable interface path", d->name);
-  copy_str(r->path, sizeof(r->path), d->path);
+  lg_region_copy_str(r->path, sizeof(r->path), d->path);
 
   HANDLE h = lg_win_ivshmem_open(d->path);
   if (h == INVALID_HANDLE_VALUE)
@@ -420,7 +312,7 @@ bool lg_region_open(const struct lg_region_params *p, struct lg_region *r,
     r->kind = LG_REGION_FILE;
     if (strlen(p->path) >= sizeof(r->path))
       return fail(r, facts, LGDIAG_STAGE_OPEN, ERROR_FILENAME_EXCED_RANGE, "region: path too long");
-    copy_str(r->path, sizeof(r->path), p->path);
+    lg_region_copy_str(r->path, sizeof(r->path), p->path);
     ok = open_file(p, r, facts);
   } else {
     r->kind = LG_REGION_IVSHMEM;
