@@ -117,4 +117,3 @@ void lg_guest_facts_read_cpu(struct lg_guest_facts *facts)
   if (cpu.phys_bits)
     facts->valid |= LGDIAG_VALID_PHYS_BITS;
 }
-

@@ -50,9 +50,13 @@ vm_require() {
 
 # vm_start NAME PHYSBITS LGTEST TIMEOUT_S: boots the guest in the background. LGTEST is the
 # host's argument list, comma separated (the guest's /init splits it). Sets VM_PID, VM_LOG
-# (the serial console) and VM_SHM (the ivshmem backing file, 32 MiB).
+# (the serial console) and VM_SHM (the ivshmem backing file, 32 MiB). Optional variables:
+# VM_APPEND (more kernel command line words, e.g. "lgmode=restart lgrun=12") and VM_REBOOT=1
+# (no -no-reboot: a guest reboot restarts the guest instead of ending QEMU).
 vm_start() {
   local name=$1 bits=$2 lgtest=$3 limit=$4
+  local reboot_opt=(-no-reboot)
+  if [ "${VM_REBOOT:-0}" = 1 ]; then reboot_opt=(); fi
   VM_SHM=/dev/shm/lg-vm-$$-$name
   VM_LOG=$VM_TMP/$name.console
   rm -f "$VM_SHM"
@@ -60,16 +64,17 @@ vm_start() {
   cp "$OVMF_VARS" "$VM_TMP/$name.vars" || vm_fail "cannot copy $OVMF_VARS"
   VM_T0=$(date +%s.%N)
   timeout -k 5 "$limit" qemu-system-x86_64 -machine q35 -accel tcg -m 512 -smp 1 \
-    -nographic -no-reboot -nic none -vga none \
+    -nographic ${reboot_opt[@]+"${reboot_opt[@]}"} -nic none -vga none \
     -kernel "$IMAGE/vmlinuz" -initrd "$IMAGE/initrd.gz" \
-    -append "console=ttyS0 quiet panic=-1 lgtest=$lgtest" \
+    -append "console=ttyS0 quiet panic=-1 lgtest=$lgtest${VM_APPEND:+ $VM_APPEND}" \
     -drive "if=pflash,format=raw,readonly=on,file=$OVMF_CODE" \
     -drive "if=pflash,format=raw,file=$VM_TMP/$name.vars" \
     -object "memory-backend-file,id=lg,share=on,mem-path=$VM_SHM,size=32M" \
     -device ivshmem-plain,memdev=lg \
     -cpu "$VM_CPU,phys-bits=$bits" </dev/null >"$VM_LOG" 2>&1 &
   VM_PID=$!
-  echo "vm: $name: started QEMU (pid $VM_PID, -cpu $VM_CPU,phys-bits=$bits, lgtest=$lgtest)"
+  echo "vm: $name: started QEMU (pid $VM_PID, -cpu $VM_CPU,phys-bits=$bits, lgtest=$lgtest" \
+    "${VM_APPEND:-}${VM_REBOOT:+ VM_REBOOT=$VM_REBOOT})"
 }
 
 # vm_wait_exit: waits for QEMU; fails unless it exited 0 after the guest's POWEROFF marker.

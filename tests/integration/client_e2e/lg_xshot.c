@@ -5,6 +5,11 @@
  *       wait until the window's top-left W x H pixels show the test pattern
  *       (R = x mod 256, G = y mod 256, B = (x xor y) mod 256); only a box of at most
  *       40 x 40 pixels (the guest cursor) may differ. Saves the last capture to OUT.ppm.
+ *   lg-xshot status TITLE SECONDS [OUT.ppm]
+ *       wait until the window shows a status screen: in the central third of the window one
+ *       colour (the panel or background) covers at least 60% of the pixels, at least 80 pixels
+ *       differ clearly from it (text), and the window does not show the test pattern. Saves the
+ *       last capture to OUT.ppm.
  *   lg-xshot keys  TITLE CODE...              press CODEs (evdev numbers) in order through
  *       XTest, then release them in reverse order
  *   lg-xshot press TITLE CODE / release TITLE CODE   one XTest key event
@@ -160,6 +165,93 @@ static int cmd_check(Display *dpy, Window w, int pw, int ph, double seconds, con
   return 1;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Text pixels: colour channels differ from the dominant colour by this much in total. */
+#define STATUS_TEXT_DIFF 96u
+#define STATUS_MIN_TEXT 80L
+#define STATUS_MIN_DOMINANT_PCT 60L
+
+/* Looks for a status screen in the central third; fills why with the figures. */
+static bool check_status(XImage *img, char *why, size_t cap)
+{
+  int x0 = img->width / 3, y0 = img->height / 3;
+  int bw = img->width / 3, bh = img->height / 3;
+  if (bw < 8 || bh < 8) {
+    snprintf(why, cap, "window %dx%d too small", img->width, img->height);
+    return false;
+  }
+  size_t n = (size_t)bw * (size_t)bh;
+  uint32_t *px = malloc(n * sizeof(*px));
+  if (!px) {
+    snprintf(why, cap, "out of memory");
+    return false;
+  }
+  for (int y = 0; y < bh; ++y)
+    for (int x = 0; x < bw; ++x) {
+      unsigned r, g, b;
+      pixel(img, x0 + x, y0 + y, &r, &g, &b);
+      px[(size_t)y * (size_t)bw + (size_t)x] = (r << 16) | (g << 8) | b;
+    }
+  qsort(px, n, sizeof(*px), cmp_u32);
+  uint32_t dom = px[0];
+  size_t best = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && px[j] == px[i])
+      j++;
+    if (j - i > best) {
+      best = j - i;
+      dom = px[i];
+    }
+    i = j;
+  }
+  long text = 0;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned d = 0;
+    for (unsigned sh = 0; sh <= 16; sh += 8) {
+      unsigned a = (px[i] >> sh) & 0xffu, c = (dom >> sh) & 0xffu;
+      d += a > c ? a - c : c - a;
+    }
+    text += d >= STATUS_TEXT_DIFF;
+  }
+  free(px);
+  long pct = (long)(best * 100 / n);
+  char pwhy[128];
+  bool pattern = check_pattern(img, img->width < 320 ? img->width : 320,
+                               img->height < 240 ? img->height : 240, pwhy, sizeof(pwhy));
+  snprintf(why, cap, "centre %dx%d: dominant #%06x on %ld%%, %ld text pixels%s", bw, bh,
+           (unsigned)dom, pct, text, pattern ? ", shows the pattern" : "");
+  return !pattern && pct >= STATUS_MIN_DOMINANT_PCT && text >= STATUS_MIN_TEXT;
+}
+
+static int cmd_status(Display *dpy, Window w, double seconds, const char *out)
+{
+  double end = now_s() + seconds;
+  char why[160] = "no capture";
+  for (;;) {
+    XImage *img = grab(dpy, w);
+    bool ok = img && check_status(img, why, sizeof(why));
+    if (img && (ok || now_s() >= end) && out && !save_ppm(img, out))
+      fprintf(stderr, "lg-xshot: cannot write %s\n", out);
+    if (img)
+      XDestroyImage(img);
+    if (ok) {
+      printf("status screen ok: %s\n", why);
+      return 0;
+    }
+    if (now_s() >= end)
+      break;
+    usleep(100000);
+  }
+  fprintf(stderr, "lg-xshot: no status screen: %s\n", why);
+  return 1;
+}
+
 static int cmd_keys(Display *dpy, Window w, int argc, char **argv)
 {
   int ev, err, maj, min;
@@ -212,7 +304,7 @@ static int cmd_close(Display *dpy, Window w)
 int main(int argc, char **argv)
 {
   if (argc < 3) {
-    fprintf(stderr, "usage: lg-xshot wait|shot|check|keys TITLE ...\n");
+    fprintf(stderr, "usage: lg-xshot COMMAND TITLE ... (commands: see lg_xshot.c)\n");
     return 2;
   }
   Display *dpy = XOpenDisplay(NULL);
@@ -236,6 +328,8 @@ int main(int argc, char **argv)
       XDestroyImage(img);
   } else if (strcmp(cmd, "check") == 0 && argc >= 6)
     rc = cmd_check(dpy, w, atoi(argv[3]), atoi(argv[4]), atof(argv[5]), argc > 6 ? argv[6] : NULL);
+  else if (strcmp(cmd, "status") == 0 && argc >= 4)
+    rc = cmd_status(dpy, w, atof(argv[3]), argc > 4 ? argv[4] : NULL);
   else if ((strcmp(cmd, "press") == 0 || strcmp(cmd, "release") == 0) && argc == 4)
     rc = cmd_key1(dpy, w, argv[3], strcmp(cmd, "press") == 0);
   else if (strcmp(cmd, "close") == 0)

@@ -3,7 +3,11 @@
 # looking-glass-host (pattern capture) on a unique /dev/shm file.
 #   run_e2e.sh CASE CLIENT HOST XSHOT OUTDIR
 # CASE: pattern  - the window shows the pattern 1:1; escape key + Q exits 0
-#       zero     - a zero-filled region: the client waits, then attaches once a host starts
+#       zero     - a zero-filled region: the status screen says so (log line + a screenshot
+#                  checked for status text), the client waits, then attaches once a host starts
+#       random   - a region of random bytes: the status screen says it is not a Looking Glass
+#                  region (log + checked screenshot), the client keeps running, then attaches
+#                  once a host starts writing (the host re-initialises the header)
 #       restart  - the host restarts mid-stream (SIGTERM, then SIGKILL with no clean-up):
 #                  frames resume each time in the same client process
 #       stall    - the client is stopped for 2.5 s (the host marks it timed out); on resuming
@@ -51,6 +55,26 @@ wait_log() { # pattern seconds
   return 1
 }
 alive() { kill -0 "$CP" 2>/dev/null; }
+# A bad region: the exact status line is logged, the window shows a status screen (not the
+# pattern), the client keeps running; once the host starts, the pattern appears.
+bad_region() { # log-text name
+  start_client
+  "$XSHOT" wait "$TITLE" 10 || fail "no window"
+  wait_log "Region $SHM $1" 5 || fail "no 'Region $SHM $1' line"
+  # the diagnostics panel opens by itself on the error verdict and covers the window: check
+  # it, then hide it (escape key + H) and check the status screen beneath
+  "$XSHOT" status "$TITLE" 10 "$OUT/client_e2e_${CASE}_diag.ppm" || fail "no diagnostics text"
+  "$XSHOT" keys "$TITLE" 70 35 || fail "cannot send keys"
+  "$XSHOT" status "$TITLE" 10 "$OUT/client_e2e_${CASE}_status.ppm" || fail "no status screen"
+  sleep 1.5
+  alive || fail "client exited on a $2 region"
+  [ "$(grep -c 'Connected to host' "$LOG")" -eq 0 ] || fail "attached to a $2 region"
+  "$XSHOT" status "$TITLE" 2 || fail "status screen gone while waiting"
+  start_host
+  "$XSHOT" check "$TITLE" $W $H 15 "$OUT/client_e2e_$CASE.ppm" ||
+    fail "no frames after the host started"
+  grep -q 'Connected to host' "$LOG" || fail "no 'Connected to host' line"
+}
 
 lg_xvfb_start 1024x768x24 || exit 1
 : >"$HLOG"
@@ -69,14 +93,11 @@ pattern)
   grep -q "quit requested" "$LOG" || fail "no quit line in the log"
   ;;
 zero)
-  start_client
-  "$XSHOT" wait "$TITLE" 10 || fail "no window"
-  wait_log "not initialised yet (all zero)" 5 || fail "no 'not initialised' line"
-  sleep 1.5
-  alive || fail "client exited on a zero region"
-  "$XSHOT" shot "$TITLE" "$OUT/client_e2e_zero_status.ppm" || fail "no screenshot"
-  start_host
-  "$XSHOT" check "$TITLE" $W $H 15 "$OUT/client_e2e_zero.ppm" || fail "no frames after the host started"
+  bad_region "is not initialised yet (all zero): waiting for the host to start" zero
+  ;;
+random)
+  head -c 32M /dev/urandom >"$SHM"
+  bad_region "is not a Looking Glass region (no LGMP header): waiting for the host" random
   ;;
 restart)
   start_host
