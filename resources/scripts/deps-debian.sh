@@ -40,7 +40,7 @@ done
 
 # The VM tests download the distribution kernel with apt-get download: they need package
 # lists even when every package above is already installed.
-if ! ls /var/lib/apt/lists/*_Packages >/dev/null 2>&1; then
+if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
   echo "deps: no apt package lists; running apt-get update"
   $SUDO apt-get update -qq
 fi
