@@ -254,6 +254,21 @@ static size_t band_spans(const struct clip_rect *c, size_t n, size_t ya, size_t 
 
 static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
 
+/* Clips the damage rects (into `clipped`), computes the band edges of their rows (into
+ * `edges`) and returns the damaged area in bytes; shared by the writer and the reader. */
+static size_t prepare_rects(const struct frame_damage_rect *rects, size_t nrects, size_t bpp,
+                            size_t height, size_t row_limit, struct clip_rect *clipped,
+                            size_t *edges, size_t *n_out, size_t *ne_out)
+{
+  size_t n = clip_rects(rects, nrects, bpp, height, row_limit, clipped);
+  size_t area = 0;
+  for (size_t i = 0; i < n; ++i)
+    area += (clipped[i].y1 - clipped[i].y0) * (clipped[i].b1 - clipped[i].b0);
+  *n_out = n;
+  *ne_out = row_edges(clipped, n, edges);
+  return area;
+}
+
 bool lg_fb_write_rects(struct lg_framebuffer *fb, const void *src, size_t src_pitch,
                        size_t dst_pitch, size_t height, size_t bpp,
                        const struct frame_damage_rect *rects, size_t nrects,
@@ -273,11 +288,8 @@ bool lg_fb_write_rects(struct lg_framebuffer *fb, const void *src, size_t src_pi
   struct clip_rect clipped[KVMFR_MAX_DAMAGE_RECTS];
   size_t edges[2 * KVMFR_MAX_DAMAGE_RECTS];
   struct span spans[KVMFR_MAX_DAMAGE_RECTS];
-  size_t n = clip_rects(rects, nrects, bpp, height, row_limit, clipped);
-  size_t area = 0;
-  for (size_t i = 0; i < n; ++i)
-    area += (clipped[i].y1 - clipped[i].y0) * (clipped[i].b1 - clipped[i].b0);
-  size_t ne = row_edges(clipped, n, edges);
+  size_t n, ne;
+  size_t area = prepare_rects(rects, nrects, bpp, height, row_limit, clipped, edges, &n, &ne);
 
   struct rows_job j = {
       .dst = fb->data,
@@ -421,12 +433,9 @@ bool lg_fb_read_rects(const struct lg_framebuffer *fb, void *dst, size_t dst_pit
   struct clip_rect clipped[KVMFR_MAX_DAMAGE_RECTS];
   size_t edges[2 * KVMFR_MAX_DAMAGE_RECTS];
   struct span spans[KVMFR_MAX_DAMAGE_RECTS];
-  size_t n = clip_rects(rects, nrects, bpp, height, row_limit, clipped);
-  size_t area = 0;
-  for (size_t i = 0; i < n; ++i)
-    area += (clipped[i].y1 - clipped[i].y0) * (clipped[i].b1 - clipped[i].b0);
+  size_t n, ne;
+  size_t area = prepare_rects(rects, nrects, bpp, height, row_limit, clipped, edges, &n, &ne);
   bool stream = area >= lg_copy_nt_threshold();
-  size_t ne = row_edges(clipped, n, edges);
   uint8_t *d = dst;
   const uint8_t *s = fb->data;
   uint32_t w = 0;
